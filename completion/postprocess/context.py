@@ -1,0 +1,35 @@
+"""What the filters know about the cursor."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PostContext:
+    line_prefix: str  # cursor line, before the cursor
+    line_suffix: str  # cursor line, after the cursor
+    suffix: str  # document text after the cursor
+    prefix: str = ""  # document text before the cursor (may be windowed)
+    mode: str = "block"  # line | block
+    max_lines: int = 12
+    language: str = ""
+
+    @property
+    def indent(self) -> int:
+        """Columns of the block the cursor is in (tabs count as 4)."""
+        stripped = self.line_prefix.lstrip(" \t")
+        if stripped:
+            return _width(self.line_prefix[: len(self.line_prefix) - len(stripped)])
+        return _width(self.line_prefix)
+
+    @property
+    def opens_block(self) -> bool:
+        return self.line_prefix.rstrip().endswith((":", "{", "(", "[", "=>"))
+
+
+def _width(ws: str) -> int:
+    return sum(4 if c == "\t" else 1 for c in ws)
+
+
+def line_indent(line: str) -> int:
+    return _width(line[: len(line) - len(line.lstrip(" \t"))])

@@ -1,0 +1,78 @@
+"""Plain dataclasses at the boundary between the lsp layer and the completion logic."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Request:
+    """One completion request, in code points (the lsp layer converts encodings)."""
+
+    uri: str
+    text: str
+    offset: int  # cursor, as an index into `text`
+    language: str = ""
+    path: str = ""  # file-system path when the URI is a file: URI
+    version: int | None = None
+    trigger: str = "invoked"  # invoked | automatic
+    request_id: str = ""
+    workspace_folders: tuple[str, ...] = ()
+    selected_completion: str = ""  # text of the completion-popup item the editor has selected
+
+    @property
+    def prefix(self) -> str:
+        return self.text[: self.offset]
+
+    @property
+    def suffix(self) -> str:
+        return self.text[self.offset:]
+
+    @property
+    def line(self) -> int:
+        return self.text.count("\n", 0, self.offset)
+
+    @property
+    def line_prefix(self) -> str:
+        return self.text[self.text.rfind("\n", 0, self.offset) + 1 : self.offset]
+
+    @property
+    def line_suffix(self) -> str:
+        end = self.text.find("\n", self.offset)
+        return self.text[self.offset : end if end >= 0 else len(self.text)]
+
+
+@dataclass
+class Suggestion:
+    id: str
+    text: str  # inserted at the cursor
+    mean_logprob: float | None = None
+    score: float = 0.0
+
+
+@dataclass
+class CompletionInfo:
+    """What happened, for logs, `tabstop complete`, benchmarks and telemetry."""
+
+    model: str = ""
+    backend: str = ""
+    mode: str = ""
+    skipped: str = ""  # non-empty: why no model call was made
+    cache_hit: bool = False
+    stop_reason: str = ""
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0
+    generated_tokens: int = 0
+    context_items: int = 0
+    context_tokens: int = 0
+    prompt_ms: float = 0.0
+    generate_ms: float = 0.0
+    total_ms: float = 0.0
+    raw_text: str = ""
+    prompt_text: str = ""
+    context_report: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CompletionResponse:
+    items: list[Suggestion]
+    info: CompletionInfo

@@ -1,0 +1,200 @@
+"""`tabstop` command line: serve, complete, model."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger("tabstop")
+
+
+def _setup_logging(level: str, log_file: str | None) -> None:
+    # stderr only: in `serve` mode stdout carries the protocol.
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file))
+    logging.basicConfig(level=level.upper(), handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from lsp.server import build_server
+
+    server = build_server()
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        host = host or "127.0.0.1"
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s: anyone who can reach it can read your code through completions", host)
+        server.start_tcp(host, int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+def _settings_from_args(args: argparse.Namespace):
+    from lsp.settings import parse_settings
+
+    raw: dict = {}
+    if args.settings:
+        raw = json.loads(Path(args.settings).read_text())
+    settings, warnings = parse_settings(raw)
+    for w in warnings:
+        log.warning("settings: %s", w)
+    if args.model:
+        settings.model.name = args.model
+    if args.threads:
+        settings.model.n_threads = args.threads
+    if args.max_tokens:
+        settings.completion.max_tokens = args.max_tokens
+    if args.deadline_ms:
+        settings.completion.deadline_ms = args.deadline_ms
+    return settings
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    from completion.engine import CompletionEngine
+    from completion.languages import language_for
+    from completion.types import Request
+    from lsp.convert import LineIndex, PositionError, position_to_offset
+    from runtime.errors import ModelUnavailable
+    from runtime.factory import make_backend
+
+    path = Path(args.file).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"tabstop: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        offset = position_to_offset(LineIndex.of(text), args.line, args.character, "utf-32")
+    except PositionError as exc:
+        print(f"tabstop: {exc}", file=sys.stderr)
+        return 2
+    settings = _settings_from_args(args)
+    t0 = time.perf_counter()
+    backend = make_backend(settings.backend, settings.model, settings.remote)
+    try:
+        if hasattr(backend, "load_blocking"):
+            backend.load_blocking()
+    except ModelUnavailable as exc:
+        print(f"tabstop: {exc}", file=sys.stderr)
+        return 3
+    load_s = time.perf_counter() - t0
+    engine = CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family)
+    root = args.workspace or str(path.parent)
+    request = Request(uri=path.as_uri(), text=text, offset=offset, language=language_for(str(path)),
+                      path=str(path), trigger="invoked", workspace_folders=(os.path.abspath(root),))
+
+    async def run():
+        results = []
+        for _ in range(max(1, args.repeat)):
+            results.append(await engine.complete(request))
+        await backend.close()
+        return results
+
+    results = asyncio.run(run())
+    response = results[-1]
+    info = response.info
+    if args.show_prompt:
+        print("----- prompt -----")
+        for line in info.context_report:
+            print(f"  context: {line}")
+        print(info.prompt_text)
+        print("----- end of prompt -----")
+    if args.json:
+        print(json.dumps({
+            "completion": response.items[0].text if response.items else "",
+            "runs": [vars(r.info) | {"prompt_text": None} for r in results],
+            "load_s": load_s,
+        }, indent=2, default=str))
+        return 0
+    if response.items:
+        print(response.items[0].text)
+    else:
+        print(f"(no completion: {info.skipped or info.stop_reason})")
+    print("-----", file=sys.stderr)
+    print(f"model {info.model} ({info.backend}), loaded in {load_s:.2f}s; mode {info.mode}, stop {info.stop_reason}",
+          file=sys.stderr)
+    for i, r in enumerate(results, 1):
+        ri = r.info
+        print(f"run {i}: {ri.total_ms:.0f} ms total | prompt {ri.prompt_tokens} tokens, {ri.prompt_tokens_evaluated} "
+              f"evaluated ({ri.prompt_tokens - ri.prompt_tokens_evaluated} reused) in {ri.prompt_ms:.0f} ms | "
+              f"{ri.generated_tokens} tokens generated in {ri.generate_ms:.0f} ms", file=sys.stderr)
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from runtime import registry
+    from runtime.errors import ModelUnavailable
+
+    if args.action == "list":
+        for name, spec in registry.MODELS.items():
+            path = registry.models_dir() / spec.filename
+            state = "installed" if path.is_file() else "not installed"
+            alias = " (default)" if registry.ALIASES.get("default") == name else ""
+            print(f"{name}{alias}: {spec.size / 1e6:.0f} MB, {spec.fim_family} FIM, {state} — {spec.description}")
+        return 0
+    name = args.name or "default"
+    try:
+        if args.action == "path":
+            path, _ = registry.resolve(name)
+            print(path)
+        elif args.action == "verify":
+            path, spec = registry.resolve(name, verify_hash=True)
+            print(f"{path}: OK" + (f" (sha256 {spec.sha256})" if spec else " (not a registry model: no hash to check)"))
+        elif args.action == "fetch":
+            print(registry.fetch(name, force=args.force))
+    except ModelUnavailable as exc:
+        print(f"tabstop: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tabstop", description="Local-first AI code completion over LSP")
+    p.add_argument("--log-level", default=os.environ.get("TABSTOP_LOG_LEVEL", "warning"))
+    p.add_argument("--log-file", default=os.environ.get("TABSTOP_LOG_FILE"))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the language server (stdio by default)")
+    s.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (loopback by default)")
+    s.set_defaults(func=cmd_serve)
+
+    c = sub.add_parser("complete", help="one completion at a position, with timings")
+    c.add_argument("file")
+    c.add_argument("--line", type=int, required=True, help="zero-based line, as in LSP")
+    c.add_argument("--character", type=int, required=True, help="zero-based column in characters")
+    c.add_argument("--show-prompt", action="store_true")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--repeat", type=int, default=1, help="run N times (shows KV-cache prefix reuse)")
+    c.add_argument("--model")
+    c.add_argument("--threads", type=int)
+    c.add_argument("--max-tokens", type=int)
+    c.add_argument("--deadline-ms", type=int)
+    c.add_argument("--workspace", help="workspace folder (default: the file's folder)")
+    c.add_argument("--settings", help="JSON file with settings, as an editor would send them")
+    c.set_defaults(func=cmd_complete)
+
+    m = sub.add_parser("model", help="list, locate, verify or fetch models")
+    m.add_argument("action", choices=["list", "path", "verify", "fetch"])
+    m.add_argument("name", nargs="?")
+    m.add_argument("--force", action="store_true")
+    m.set_defaults(func=cmd_model)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = "info" if args.command == "model" and args.log_level == "warning" else args.log_level
+    _setup_logging(level, args.log_file)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""workspace/executeCommand handlers. `tabstop.accept` runs when the user accepts an item."""
+from __future__ import annotations
+
+import logging
+
+from lsp.features.inline import ACCEPT_COMMAND
+
+log = logging.getLogger(__name__)
+
+
+def register(server) -> None:
+    @server.command(ACCEPT_COMMAND)
+    def accept(ls, completion_id: str = "") -> None:
+        log.info("accepted completion %s", completion_id)

@@ -1,0 +1,13 @@
+"""Pick the backend named by the settings."""
+from __future__ import annotations
+
+from runtime.backend import Backend
+from runtime.config import LocalModelSettings, RemoteSettings
+
+
+def make_backend(kind: str, local: LocalModelSettings, remote: RemoteSettings) -> Backend:
+    if kind == "local":
+        from runtime.llamacpp import LlamaCppBackend
+
+        return LlamaCppBackend(local)
+    raise ValueError(f"backend {kind!r} is not available in this build")
