@@ -26,11 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 LLAMA_VERSION = "0.3.36"
 TORCH_VERSION = "2.13.0"
-X86_CMAKE_ARGS = (
-    "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON "
-    "-DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON "
-    "-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-)
+# x86-64 features we build for when the CPU has them (ggml option -> /proc/cpuinfo flags).
+X86_FEATURES = {
+    "GGML_AVX": ("avx",),
+    "GGML_AVX2": ("avx2",),
+    "GGML_FMA": ("fma",),
+    "GGML_F16C": ("f16c",),
+    "GGML_BMI2": ("bmi2",),
+    "GGML_AVX_VNNI": ("avx_vnni",),
+    "GGML_AVX512": ("avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"),
+    "GGML_AVX512_VNNI": ("avx512f", "avx512_vnni"),
+    "GGML_AVX512_BF16": ("avx512f", "avx512_bf16"),
+}
 
 
 def cache_dir() -> Path:
@@ -68,11 +75,36 @@ def has_module(module: str, dist: str | None = None, version: str | None = None)
     return subprocess.run([venv_python(), "-c", code], capture_output=True).returncode == 0
 
 
+def cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def x86_cmake_args(flags: set[str]) -> str:
+    """Portable build for exactly this CPU's features; the AMX kernels always off.
+
+    Not GGML_NATIVE: it turns the AMX kernels on where the CPU has them, and those
+    segfault in batched decode. Not a fixed AVX-512 list either: AMD EPYC machines
+    without AVX-512 die with SIGILL on such a build.
+    """
+    opts = ["-DGGML_NATIVE=OFF"]
+    for option, needs in X86_FEATURES.items():
+        opts.append(f"-D{option}={'ON' if all(f in flags for f in needs) else 'OFF'}")
+    opts += ["-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"]
+    return " ".join(opts)
+
+
 def cmake_args() -> str | None:
     if "TABSTOP_CMAKE_ARGS" in os.environ:
         return os.environ["TABSTOP_CMAKE_ARGS"]
     if platform.machine().lower() in ("x86_64", "amd64") and sys.platform.startswith("linux"):
-        return X86_CMAKE_ARGS
+        return x86_cmake_args(cpu_flags())
     return None  # default build: Metal on Apple Silicon, CPU elsewhere
 
 

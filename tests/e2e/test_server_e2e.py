@@ -1,0 +1,108 @@
+"""End to end: `tabstop serve` as a subprocess over stdio, driven by pytest-lsp, with the real model."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import ROOT, server_command, server_env
+
+pytestmark = pytest.mark.model
+SAMPLE = (ROOT / "samples" / "demo.py").read_text()
+URI = (ROOT / "samples" / "demo.py").as_uri()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=server_command(), server_env=server_env()))
+async def client(lsp_client: LanguageClient):
+    statuses: list[dict] = []
+    lsp_client.feature("tabstop/status")(lambda params: statuses.append(params))
+    lsp_client.statuses = statuses
+    await lsp_client.initialize_session(t.InitializeParams(
+        capabilities=t.ClientCapabilities(general=t.GeneralClientCapabilities(position_encodings=[t.PositionEncodingKind.Utf16])),
+        root_uri=ROOT.as_uri(),
+        initialization_options={"completion": {"maxTokens": 48}},
+    ))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def open_doc(client: LanguageClient, text: str, uri: str = URI, version: int = 1) -> None:
+    client.text_document_did_open(t.DidOpenTextDocumentParams(
+        t.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)))
+
+
+def inline(client: LanguageClient, line: int, character: int, uri: str = URI):
+    return client.text_document_inline_completion_async(t.InlineCompletionParams(
+        text_document=t.TextDocumentIdentifier(uri), position=t.Position(line, character),
+        context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Invoked)))
+
+
+async def test_capabilities_advertise_inline_completion(client: LanguageClient):
+    caps = client.capabilities
+    assert caps is not None and caps.inline_completion_provider
+    assert caps.position_encoding == t.PositionEncodingKind.Utf16
+    assert caps.completion_provider is None  # the fallback is off by default
+
+
+async def test_real_completion_parses_with_file(client: LanguageClient):
+    open_doc(client, SAMPLE)
+    result = await inline(client, 11, 15)
+    assert result.items, "expected a completion after `return ` in Rectangle.area"
+    item = result.items[0]
+    assert item.insert_text.strip()
+    assert item.range.start == t.Position(11, 15)
+    assert item.command and item.command.command == "tabstop.accept" and item.command.arguments
+    lines = SAMPLE.split("\n")
+    lines[11] = lines[11] + item.insert_text
+    compile("\n".join(lines), "demo.py", "exec")  # the completed file still parses
+    assert "width" in item.insert_text and "height" in item.insert_text
+
+
+async def test_incremental_edit_then_complete(client: LanguageClient):
+    open_doc(client, "def add(a, b):\n    \n")
+    client.text_document_did_change(t.DidChangeTextDocumentParams(
+        text_document=t.VersionedTextDocumentIdentifier(uri=URI, version=2),
+        content_changes=[t.TextDocumentContentChangePartial(
+            range=t.Range(t.Position(1, 4), t.Position(1, 4)), text="return a")]))
+    result = await inline(client, 1, 12)
+    assert result.items and result.items[0].insert_text.strip().startswith("+")
+
+
+async def test_position_past_end_is_an_error_not_a_crash(client: LanguageClient):
+    open_doc(client, SAMPLE)
+    with pytest.raises(JsonRpcException) as err:
+        await inline(client, 500, 0)
+    assert err.value.code == -32602 and "past the end" in err.value.message
+    with pytest.raises(JsonRpcException):
+        await inline(client, 0, 0, uri="file:///never/opened.py")
+    result = await inline(client, 11, 15)  # still serving
+    assert result.items
+
+
+async def test_cancel_returns_quickly_and_next_request_works(client: LanguageClient):
+    long_doc = "\n".join(f"def function_{i}(x):\n    return x * {i}\n" for i in range(150)) + "\ndef main():\n    "
+    open_doc(client, long_doc)
+    last = long_doc.count("\n")
+    task = inline(client, last, 4)
+    await asyncio.sleep(0.3)
+    t0 = time.monotonic()
+    task.cancel()
+    with pytest.raises((asyncio.CancelledError, JsonRpcException)):
+        await task
+    assert time.monotonic() - t0 < 2.0
+    result = await inline(client, last, 4)
+    assert isinstance(result, t.InlineCompletionList)
+
+
+async def test_status_notifications(client: LanguageClient):
+    open_doc(client, SAMPLE)
+    await inline(client, 11, 15)
+    await asyncio.sleep(0.2)
+    states = [s["state"] for s in client.statuses]
+    assert "ready" in states
+    assert any(s.get("latencyMs") for s in client.statuses)
