@@ -63,8 +63,8 @@ def run(cmd: list[str | os.PathLike[str]], **kw) -> None:
     subprocess.run([str(c) for c in cmd], check=True, **kw)
 
 
-def pip(*args: str | os.PathLike[str]) -> None:
-    run([venv_python(), "-m", "pip", "--disable-pip-version-check", *args])
+def pip(*args: str | os.PathLike[str], env: dict[str, str] | None = None) -> None:
+    run([venv_python(), "-m", "pip", "--disable-pip-version-check", *args], env=env)
 
 
 def has_module(module: str, dist: str | None = None, version: str | None = None) -> bool:
