@@ -138,7 +138,9 @@ def ensure_llama_cpp() -> None:
             env["CMAKE_ARGS"] = args
         tmp = built.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        pip("wheel", "-q", "--no-deps", "-w", tmp, f"llama-cpp-python=={LLAMA_VERSION}", env=env)
+        # --no-cache-dir: pip's own wheel cache ignores CMAKE_ARGS and would hand back
+        # a wheel built for another CPU.
+        pip("wheel", "-q", "--no-deps", "--no-cache-dir", "-w", tmp, f"llama-cpp-python=={LLAMA_VERSION}", env=env)
         tmp.rename(built)
         found = sorted(built.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl"))
     step(f"installing {found[-1].name}")
