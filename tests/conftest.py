@@ -19,6 +19,15 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def lsp_settings(**completion: object) -> dict:
+    """initializationOptions for test servers: behaviour is under test, not speed, so the
+    deadline is generous (CI machines may be loaded) and threads follow TABSTOP_TEST_THREADS."""
+    return {
+        "model": {"nThreads": int(os.environ.get("TABSTOP_TEST_THREADS", "0"))},
+        "completion": {"deadlineMs": 60000, **completion},
+    }
+
+
 def server_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "lsp.cli", *args, "serve"]
 
@@ -38,6 +47,7 @@ def local_backend(model_path):
     from runtime.config import LocalModelSettings
     from runtime.llamacpp import LlamaCppBackend
 
-    backend = LlamaCppBackend(LocalModelSettings(name=str(model_path), n_ctx=4096))
+    threads = int(os.environ.get("TABSTOP_TEST_THREADS", "0"))  # 0: auto; 1 helps on a loaded machine
+    backend = LlamaCppBackend(LocalModelSettings(name=str(model_path), n_ctx=4096, n_threads=threads))
     backend.load_blocking()
     yield backend
