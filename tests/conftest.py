@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# Imported here, at a shallow stack: CPython 3.11.7's parser fails with "AST constructor
+# recursion depth mismatch" when pytest's assertion rewriter first parses hypothesis'
+# modules deep inside a running asyncio test (seen in the e2e tests).
+import hypothesis  # noqa: F401,E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

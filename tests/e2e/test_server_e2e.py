@@ -116,3 +116,92 @@ async def test_status_notifications(client: LanguageClient):
     states = [s.state for s in client.statuses]  # pygls hands custom params over as objects
     assert "ready" in states
     assert any(s.latencyMs for s in client.statuses)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=server_command(), server_env=server_env()))
+async def broken_client(lsp_client: LanguageClient, tmp_path):
+    statuses: list = []
+    lsp_client.feature("tabstop/status")(lambda params: statuses.append(params))
+    lsp_client.statuses = statuses  # pytest-lsp itself collects window/showMessage in .messages
+    settings = lsp_settings()
+    settings["model"]["name"] = str(tmp_path / "missing.gguf")
+    await lsp_client.initialize_session(t.InitializeParams(
+        capabilities=t.ClientCapabilities(), root_uri=ROOT.as_uri(), initialization_options=settings))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_missing_model_one_message_and_server_keeps_serving(broken_client: LanguageClient):
+    open_doc(broken_client, SAMPLE)
+    for _ in range(3):
+        result = await inline(broken_client, 10, 11)
+        assert not result.items  # no completion, but an answer every time
+    await asyncio.sleep(0.3)
+    errors = [m for m in broken_client.messages if m.type == t.MessageType.Error]
+    assert len(errors) == 1 and "missing.gguf" in errors[0].message  # once, not per keystroke
+    assert any(s.state == "error" for s in broken_client.statuses)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=server_command(), server_env=server_env()))
+async def utf8_client(lsp_client: LanguageClient):
+    result = await lsp_client.initialize_session(t.InitializeParams(
+        capabilities=t.ClientCapabilities(general=t.GeneralClientCapabilities(
+            position_encodings=[t.PositionEncodingKind.Utf16, t.PositionEncodingKind.Utf8])),
+        root_uri=ROOT.as_uri(),
+        initialization_options=lsp_settings(completionFallback=True, maxTokens=32),
+    ))
+    lsp_client.server_capabilities = result.capabilities
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_utf8_negotiated_and_non_ascii_positions(utf8_client: LanguageClient):
+    caps = utf8_client.server_capabilities
+    assert caps.position_encoding == t.PositionEncodingKind.Utf8  # preferred whenever offered
+    text = 'greeting = "héllo wörld 😀"\nprint(greeting.upper())\nname = "åsa"\nprint(name.'
+    open_doc(utf8_client, text)
+    last = text.split("\n")[-1]
+    result = await inline(utf8_client, 3, len(last.encode("utf-8")))
+    assert result.items
+    assert result.items[0].range.start == t.Position(3, len(last.encode("utf-8")))
+    # a UTF-8 column inside the multi-byte é is rejected, not silently shifted
+    with pytest.raises(JsonRpcException):
+        await inline(utf8_client, 0, len('greeting = "h'.encode()) + 1)
+
+
+async def test_completion_fallback_when_enabled(utf8_client: LanguageClient):
+    assert utf8_client.server_capabilities.completion_provider is not None
+    open_doc(utf8_client, SAMPLE)
+    result = await utf8_client.text_document_completion_async(t.CompletionParams(
+        text_document=t.TextDocumentIdentifier(URI), position=t.Position(10, 11)))
+    assert result.items and "fibonacci" in result.items[0].text_edit.new_text
+    assert result.items[0].command.command == "tabstop.accept"
+
+
+async def test_configuration_change_enables_and_disables(client: LanguageClient):
+    open_doc(client, SAMPLE)
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"tabstop": {"completion": {"enabled": False}}}))
+    await asyncio.sleep(0.3)
+    result = await inline(client, 10, 11)
+    assert not result.items  # disabled
+    assert client.statuses[-1].state == "disabled"
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"tabstop": {"completion": {"enabled": True}}}))
+    await asyncio.sleep(0.3)
+    assert (await inline(client, 10, 11)).items
+
+
+async def test_configuration_bad_values_warn(client: LanguageClient):
+    # Sent while the model is still loading: messages written during a model load used to
+    # vanish (llama-cpp-python points fd 1 at /dev/null while loading; see lsp/cli.py).
+    open_doc(client, SAMPLE)
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"tabstop": {"completion": {"maxTokens": "lots"}, "backend": "gpt"}}))
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        warnings = [m.message for m in client.messages if m.type == t.MessageType.Warning]
+        if warnings:
+            break
+    assert warnings and "max_tokens" in warnings[0] and "backend" in warnings[0]
+    assert (await inline(client, 10, 11)).items  # invalid values kept the previous settings
