@@ -11,7 +11,6 @@ import {
   LanguageClientOptions,
   ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { TabstopLanguageClient } from "./inlineFeature";
 import { ServerCommand, serveArgs } from "./locate";
@@ -110,8 +109,8 @@ class TabstopExtension implements vscode.Disposable {
     this.log.info(`starting ${found.server.command} ${serveArgs(found.server).join(" ")} (found via ${found.server.source})`);
     const serverOptions: ServerOptions = {
       command: found.server.command,
+      // Plain stdio without `transport`: TransportKind.stdio would append `--stdio`.
       args: serveArgs(found.server),
-      transport: TransportKind.stdio,
       options: { env: this.serverEnv() },
     };
     const clientOptions: LanguageClientOptions = {
