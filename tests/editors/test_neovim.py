@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,9 +34,14 @@ def _nvim() -> str:
 
 
 @pytest.fixture(scope="module")
-def nvim_run(tmp_path_factory, model_path) -> dict:
+def nvim_run(model_path):
     nvim = _nvim()
-    work = tmp_path_factory.mktemp("nvim")
+    # Not pytest's tmp_path: parallel pytest sessions prune each other's old base temp dirs.
+    with tempfile.TemporaryDirectory(prefix="tabstop-nvim-e2e-") as tmp:
+        yield _run_nvim(nvim, Path(tmp))
+
+
+def _run_nvim(nvim: str, work: Path) -> dict:
     sample = work / "shapes.py"
     sample.write_text(SOURCE)
     out, log = work / "result.json", work / "server.log"
@@ -76,7 +83,9 @@ def test_ghost_text_is_accepted_into_the_buffer(nvim_run):
 
 
 def test_accept_command_reached_the_server(nvim_run):
+    """get() ran the item's `tabstop.accept` command: workspace/executeCommand (lsp/features/commands.py logs it)."""
+    pattern = re.compile(r"INFO lsp\.features\.commands: accepted completion \S+$", re.M)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and "accepted completion " not in nvim_run["log"].read_text():
+    while time.monotonic() < deadline and not pattern.search(nvim_run["log"].read_text()):
         time.sleep(0.2)
-    assert "accepted completion " in nvim_run["log"].read_text(), nvim_run["diagnostics"]
+    assert pattern.search(nvim_run["log"].read_text()), nvim_run["diagnostics"]

@@ -159,6 +159,20 @@ async function statusEntry(page) {
   });
 }
 
+/** The extension's own log (the "Tabstop" output channel), as VS Code writes it to disk. */
+function extensionLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name === "Tabstop.log") found.push(p);
+    }
+  };
+  walk(path.join(USER_DIR, "logs"));
+  return found.map((f) => fs.readFileSync(f, "utf8")).join("\n");
+}
+
 async function ghostText(page) {
   return page.evaluate(() => {
     // The rest of the cursor's line is rendered as inline decorations (one span per token);
@@ -248,8 +262,17 @@ async function main() {
     log(`ghost text after ${result.timings.firstGhostMs} ms from VS Code start (${result.trigger}): ${JSON.stringify(ghost)}`);
     await page.screenshot({ path: SCREENSHOT });
 
-    await page.keyboard.press("Tab");
-    await sleep(1000);
+    // Accept the first word (VS Code's partial accept), then the rest with Tab.
+    await page.keyboard.press("Control+ArrowRight");
+    result.ghostAfterWord = await waitFor("the ghost text to shrink", async () => {
+      const g = await ghostText(page);
+      return g !== ghost ? { text: g } : null;
+    }, 10000, 100).then((r) => r.text).catch(() => ghost);
+    log(`after accept-word: ghost ${JSON.stringify(result.ghostAfterWord)}`);
+    if (result.ghostAfterWord) {
+      await page.keyboard.press("Tab");
+      await sleep(1000);
+    }
     result.ghostAfterTab = await ghostText(page);
     await page.keyboard.press("Control+S");
     await waitFor("the file to be saved", () => fs.readFileSync(FILE, "utf8") !== SOURCE, 20000, 250).catch(() => null);
@@ -275,13 +298,19 @@ async function main() {
     } catch {
       // already gone
     }
-    await sleep(1500);
+    // VS Code buffers output-channel log files and flushes them when it shuts down.
+    await waitFor("code-server to exit", () => server.exitCode !== null || server.signalCode !== null, 10000, 200).catch(() => null);
     try {
       process.kill(-server.pid, "SIGKILL");
     } catch {
       // already gone
     }
   }
+  // The extension host flushes its log while shutting down, after code-server's own process exits.
+  result.extensionLog = await waitFor("the extension log to be flushed", () => {
+    const text = extensionLog();
+    return text.includes("didPartiallyAcceptCompletion") ? text : null;
+  }, 15000, 250).catch(() => extensionLog());
   result.file = FILE;
   result.serverLog = SERVER_LOG;
   result.telemetryDb = TELEMETRY_DB;

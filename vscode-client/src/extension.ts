@@ -140,7 +140,8 @@ class TabstopExtension implements vscode.Disposable {
           this.inFlight = Math.max(0, this.inFlight + delta);
           this.render();
         },
-        log: (message) => this.log.warn(message),
+        info: (message) => this.log.info(message),
+        warn: (message) => this.log.warn(message),
       };
     }
     this.clientDisposables.push(

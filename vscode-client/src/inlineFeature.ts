@@ -29,7 +29,7 @@ import {
   ClientCapabilities,
   DocumentSelector,
 } from "vscode-languageclient/node";
-import { DID_PARTIALLY_ACCEPT_COMPLETION, DID_SHOW_COMPLETION, didPartiallyAcceptParams, didShowParams } from "./protocol";
+import { completionId, DID_PARTIALLY_ACCEPT_COMPLETION, DID_SHOW_COMPLETION, didPartiallyAcceptParams, didShowParams, PartialAcceptDeduper } from "./protocol";
 
 /** What the extension plugs into the provider: gating and the "generating" indicator. */
 export interface InlineHooks {
@@ -37,10 +37,12 @@ export interface InlineHooks {
   isEnabled(document: vscode.TextDocument): boolean;
   /** Called with +1 when a request starts and -1 when it ends. */
   onInFlight(delta: number): void;
-  log(message: string): void;
+  /** Informational: what was reported to the server (one line per item shown / accepted). */
+  info(message: string): void;
+  warn(message: string): void;
 }
 
-const noHooks: InlineHooks = { isEnabled: () => true, onInFlight: () => undefined, log: () => undefined };
+const noHooks: InlineHooks = { isEnabled: () => true, onInFlight: () => undefined, info: () => undefined, warn: () => undefined };
 
 export class TabstopInlineFeature extends TextDocumentLanguageFeature<
   boolean | InlineCompletionOptions,
@@ -78,6 +80,7 @@ export class TabstopInlineProvider implements vscode.InlineCompletionItemProvide
   /** The server's item behind each VS Code item, so reports carry the server's own data. */
   private readonly origin = new WeakMap<vscode.InlineCompletionItem, LspItem>();
   private readonly reportedShown = new WeakSet<vscode.InlineCompletionItem>();
+  private readonly partialAccepts = new PartialAcceptDeduper<vscode.InlineCompletionItem>();
 
   constructor(
     private readonly client: FeatureClient<Middleware>,
@@ -132,13 +135,17 @@ export class TabstopInlineProvider implements vscode.InlineCompletionItemProvide
     }
     this.reportedShown.add(item);
     this.notify(DID_SHOW_COMPLETION, didShowParams(lspItem));
+    this.hooks().info(`${DID_SHOW_COMPLETION} ${completionId(lspItem) ?? "?"}`);
   }
 
   handleDidPartiallyAcceptCompletionItem(item: vscode.InlineCompletionItem, info: vscode.PartialAcceptInfo | number): void {
     const lspItem = this.origin.get(item);
     const params = lspItem ? didPartiallyAcceptParams(lspItem, info) : undefined;
-    if (params) {
-      this.notify(DID_PARTIALLY_ACCEPT_COMPLETION, params);
+    if (params && lspItem) {
+      this.partialAccepts.report(item, info, () => {
+        this.notify(DID_PARTIALLY_ACCEPT_COMPLETION, params);
+        this.hooks().info(`${DID_PARTIALLY_ACCEPT_COMPLETION} ${completionId(lspItem) ?? "?"} ${params.acceptedLength} (${params.kind ?? "unknown"})`);
+      });
     }
   }
 
@@ -146,7 +153,7 @@ export class TabstopInlineProvider implements vscode.InlineCompletionItemProvide
     if (!this.client.isRunning()) {
       return;
     }
-    this.client.sendNotification(method, params).catch((error: unknown) => this.hooks().log(`${method} failed: ${String(error)}`));
+    this.client.sendNotification(method, params).catch((error: unknown) => this.hooks().warn(`${method} failed: ${String(error)}`));
   }
 }
 

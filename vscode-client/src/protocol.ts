@@ -44,3 +44,31 @@ export function completionId(item: LspInlineItem): string | undefined {
   const arg = item.command?.command === ACCEPT_COMMAND ? item.command.arguments?.[0] : undefined;
   return typeof arg === "string" ? arg : undefined;
 }
+
+/**
+ * VS Code (1.86+) calls `handleDidPartiallyAcceptCompletionItem` twice for one partial
+ * accept: first with the bare length (the old signature), then with `{kind, acceptedLength}`.
+ * Older versions make only the first call. This sends one report per accept: a bare-length
+ * report waits one tick and is dropped if the richer form for the same item arrives.
+ */
+export class PartialAcceptDeduper<K extends object> {
+  private readonly pending = new WeakMap<K, object>();
+
+  constructor(private readonly defer: (fn: () => void) => void = (fn) => setTimeout(fn, 0)) {}
+
+  report(key: K, info: number | { acceptedLength: number; kind?: number }, send: () => void): void {
+    if (typeof info === "number") {
+      const token = {};
+      this.pending.set(key, token);
+      this.defer(() => {
+        if (this.pending.get(key) === token) {
+          this.pending.delete(key);
+          send();
+        }
+      });
+      return;
+    }
+    this.pending.delete(key); // supersedes the bare-length report of the same accept
+    send();
+  }
+}

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { completionId, didPartiallyAcceptParams, didShowParams, LspInlineItem } from "../src/protocol";
+import { completionId, didPartiallyAcceptParams, didShowParams, LspInlineItem, PartialAcceptDeduper } from "../src/protocol";
 
 const item: LspInlineItem = {
   insertText: "self.width * self.height",
@@ -25,4 +25,27 @@ test("nothing to report for zero or malformed lengths", () => {
   assert.equal(didPartiallyAcceptParams(item, 0), undefined);
   assert.equal(didPartiallyAcceptParams(item, { kind: 1, acceptedLength: -2 }), undefined);
   assert.equal(didPartiallyAcceptParams(item, 1.5), undefined);
+});
+
+test("one report per partial accept, whichever signatures VS Code calls", () => {
+  const queue: (() => void)[] = [];
+  const flush = () => queue.splice(0).forEach((fn) => fn());
+  const dedupe = new PartialAcceptDeduper<object>((fn) => queue.push(fn));
+  const sent: string[] = [];
+  const a = {};
+  // VS Code 1.86+: bare length, then {kind, acceptedLength}, synchronously.
+  dedupe.report(a, 4, () => sent.push("bare"));
+  dedupe.report(a, { kind: 1, acceptedLength: 4 }, () => sent.push("rich"));
+  flush();
+  assert.deepEqual(sent, ["rich"]);
+  // Older VS Code: only the bare length.
+  const b = {};
+  dedupe.report(b, 7, () => sent.push("bare-only"));
+  flush();
+  assert.deepEqual(sent, ["rich", "bare-only"]);
+  // A second partial accept of the same item is reported again.
+  dedupe.report(a, 9, () => sent.push("bare2"));
+  dedupe.report(a, { kind: 1, acceptedLength: 9 }, () => sent.push("rich2"));
+  flush();
+  assert.deepEqual(sent, ["rich", "bare-only", "rich2"]);
 });
