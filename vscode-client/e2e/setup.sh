@@ -52,6 +52,12 @@ if [ ! -x "$CS_DIR/node_modules/.bin/code-server" ]; then
   (cd "$CS_DIR.partial" && echo '{"private":true}' > package.json \
     && npm_config_yes=true npm install --no-save --unsafe-perm "code-server@$CODE_SERVER_VERSION" >&2) \
     || skip "npm install code-server@$CODE_SERVER_VERSION failed (see above)"
+  # Its postinstall fetches VS Code's own node modules; an npm that skips install scripts
+  # leaves a code-server that starts but cannot open a workbench.
+  if [ ! -d "$CS_DIR.partial/node_modules/code-server/lib/vscode/node_modules" ]; then
+    echo "setup: code-server's postinstall did not run (npm install scripts disabled?)" >&2
+    exit 1
+  fi
   rm -rf "$CS_DIR" && mv "$CS_DIR.partial" "$CS_DIR"
 fi
 
