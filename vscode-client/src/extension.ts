@@ -365,7 +365,7 @@ class TabstopExtension implements vscode.Disposable {
   }
 
   private async chooseModel(): Promise<void> {
-    type Item = vscode.QuickPickItem & { value?: string };
+    type Item = vscode.QuickPickItem & { value?: string; installed?: boolean };
     const items: Item[] = [];
     if (this.server) {
       try {
@@ -373,9 +373,10 @@ class TabstopExtension implements vscode.Disposable {
         for (const m of parseModelList(output)) {
           items.push({
             label: m.name,
-            description: `${m.detail}${m.installed ? "" : " · will be downloaded"}${m.isDefault ? " · default" : ""}`,
+            description: `${m.detail}${m.installed ? "" : " · not installed"}${m.isDefault ? " · default" : ""}`,
             detail: m.description,
             value: m.name,
+            installed: m.installed,
           });
         }
       } catch (error) {
@@ -394,6 +395,23 @@ class TabstopExtension implements vscode.Disposable {
     if (value === undefined) {
       const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "GGUF model": ["gguf"] } });
       value = files?.[0]?.fsPath;
+    }
+    if (value && picked.installed === false && this.server) {
+      const fetch = await vscode.window.showInformationMessage(
+        `Tabstop: ${value} is not installed yet. Fetch it now (\`tabstop model fetch\`)?`, "Fetch", "Cancel");
+      if (fetch !== "Fetch") {
+        return;
+      }
+      const server = this.server;
+      try {
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Tabstop: fetching ${value}` },
+          () => run(server.command, [...server.args, "model", "fetch", value], this.log, this.serverEnv()),
+        );
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Tabstop: could not fetch ${value}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
     }
     if (value) {
       await updateSetting("model.name", value);
