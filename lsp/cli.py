@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the language server (stdio by default)")
     s.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (loopback by default)")
+    s.add_argument("--stdio", action="store_true", help="talk over stdio (the default; accepted because many LSP clients pass it)")
     s.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("complete", help="one completion at a position, with timings")
