@@ -198,3 +198,10 @@ class IndexStore:
         rows = self.conn().execute("SELECT path FROM files WHERE path >= ? AND path < ? ORDER BY path LIMIT ?",
                                    (prefix, prefix + "\uffff", limit))
         return [r[0] for r in rows if "/" not in r[0][len(prefix):]]
+
+    def folders_with(self, language: str) -> list[str]:
+        """Folders holding files of `language` (Go packages, Java packages)."""
+        rows = self.conn().execute(
+            "SELECT DISTINCT substr(path, 1, length(path) - length(name) - 1) FROM files WHERE language = ?",
+            (language,))
+        return [r[0] for r in rows]
