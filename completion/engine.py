@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -112,10 +113,12 @@ class CompletionEngine:
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx_result = ContextResult()
         if self.context is not None and self.context_settings.enabled:
+            t_ctx = time.perf_counter()
             try:
                 ctx_result = await self.context.gather(request, self.context_settings.budget_tokens, count)
-            except (OSError, ValueError, RuntimeError) as exc:  # context is an extra: never fatal
+            except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:  # context is an extra: never fatal
                 log.warning("context gathering failed: %s", exc)
+            info.context_ms = (time.perf_counter() - t_ctx) * 1000
         info.context_items, info.context_tokens = len(ctx_result.files), ctx_result.tokens
         info.context_report = list(ctx_result.report)
         template = get_template(self.family())

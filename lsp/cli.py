@@ -57,6 +57,22 @@ def _settings_from_args(args: argparse.Namespace):
     return settings
 
 
+def _index_workspace(settings, root: str):
+    """Repository context for one-shot commands: index (or refresh) the folder, then wait for it."""
+    if not settings.context.enabled:
+        return None
+    from completion.context.provider import RepositoryContext
+
+    t0 = time.perf_counter()
+    context = RepositoryContext(settings.context, [os.path.abspath(root)])
+    context.wait_ready()
+    for index in context.indexes.values():
+        stats = index.last_scan
+        log.info("indexed %s: %d files (%d parsed, %d unchanged) in %.2fs", index.root, stats.listed, stats.parsed,
+                 stats.unchanged, time.perf_counter() - t0)
+    return context
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     from completion.engine import CompletionEngine
     from completion.languages import language_for
@@ -86,8 +102,10 @@ def cmd_complete(args: argparse.Namespace) -> int:
         print(f"tabstop: {exc}", file=sys.stderr)
         return 3
     load_s = time.perf_counter() - t0
-    engine = CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family)
     root = args.workspace or str(path.parent)
+    context = _index_workspace(settings, root)
+    engine = CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family,
+                              context=context)
     request = Request(uri=path.as_uri(), text=text, offset=offset, language=language_for(str(path)),
                       path=str(path), trigger="invoked", workspace_folders=(os.path.abspath(root),))
 
@@ -98,7 +116,11 @@ def cmd_complete(args: argparse.Namespace) -> int:
         await backend.close()
         return results
 
-    results = asyncio.run(run())
+    try:
+        results = asyncio.run(run())
+    finally:
+        if context is not None:
+            context.close()
     response = results[-1]
     info = response.info
     if args.show_prompt:
