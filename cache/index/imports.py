@@ -97,6 +97,7 @@ _GO_SPEC = re.compile(r"""(?:([\w.]+)\s+)?"([^"]+)\"""")
 def go_imports(text: str, line: int) -> list[Import]:
     """`import "a/b"`, `import x "a/b"`, grouped imports; the default binding is the last path element."""
     out: list[Import] = []
+    text = re.sub(r"^\s*import\b", "", text)
     for m in _GO_SPEC.finditer(text):
         alias, path = m.group(1), m.group(2)
         if alias == "_":

@@ -21,6 +21,7 @@ from completion.context.candidates import Candidate
 from completion.context.render import base_names, render_skeleton, render_symbol
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
+_STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
 LINES_ABOVE = 8
@@ -63,6 +64,7 @@ def refs_near_cursor(text: str, offset: int, lines_above: int = LINES_ABOVE) -> 
         start = text.rfind("\n", 0, start - 1) + 1
     line_end = text.find("\n", offset)
     region = text[start: line_end if line_end >= 0 else len(text)]
+    region = _STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], region)
     cursor_in_region = offset - start
     cursor_line_at = line_start - start
     best: dict[tuple[str, str], float] = {}
@@ -259,9 +261,10 @@ class SignatureResolver:
                     add(self.find(self.module_files(imp.module, imp.name), ref.name), ref.weight, "import")
                     continue
                 if imp is not None and imp.name not in ("", "*") and ref.name:
-                    sub = self.submodule(imp)
-                    if sub:
-                        add(self.find(sub, ref.name), ref.weight, "import")
+                    sub = self.submodule(imp)  # `from pkg import mod` … `mod.name`
+                    found = self.find(sub, ref.name) if sub else []
+                    if found:
+                        add(found, ref.weight, "import")
                         continue
                 add(self.members_of(ref.qualifier), ref.weight * 0.9, "type")
             elif ref.name:

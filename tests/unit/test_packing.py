@@ -1,0 +1,59 @@
+"""Budget packing and stable ordering (pure functions), plus the provider keeping the order while typing."""
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from completion.context.candidates import Candidate
+from completion.context.packing import item_overhead, pack, stable_order
+
+
+def words(text: str) -> int:
+    """A deterministic stand-in tokenizer for the pure tests (the model test below uses the real one)."""
+    return len(text.split()) + text.count("\n")
+
+
+def cand(key: str, score: float, size: int = 10, path: str = "a.py") -> Candidate:
+    return Candidate(key=key, kind="analogy", path=path, text=" ".join(["tok"] * size), score=score)
+
+
+candidates = st.lists(
+    st.builds(cand, key=st.text("abcdef", min_size=1, max_size=6), score=st.floats(0.0, 1.0),
+              size=st.integers(0, 300), path=st.sampled_from(["a.py", "pkg/b.py", "deep/dir/c.ts"])),
+    max_size=40, unique_by=lambda c: c.key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(candidates, st.integers(-5, 800), st.lists(st.text("abcdef", min_size=1, max_size=6), max_size=10))
+def test_packing_never_exceeds_the_budget(cands, budget, previous):
+    chosen = pack(cands, budget, words, previous)
+    total = sum(words(c.text) + item_overhead(c.path, words) for c in chosen)
+    assert total <= max(budget, 0)
+    assert sum(c.cost for c in chosen) == total
+    assert len({c.key for c in chosen}) == len(chosen)
+
+
+def test_packing_prefers_value_per_token_and_skips_what_does_not_fit():
+    big = cand("big", 0.9, size=300)
+    small_a, small_b = cand("a", 0.5, size=20), cand("b", 0.4, size=20)
+    chosen = pack([big, small_a, small_b], 100, words)
+    assert [c.key for c in chosen] == ["a", "b"]
+    assert [c.key for c in pack([big, small_a], 400, words)] == ["a", "big"]
+    assert pack([cand("zero", 0.0)], 100, words) == []
+
+
+def test_previous_choice_is_sticky():
+    old, new = cand("old", 0.50, size=40), cand("new", 0.55, size=40)
+    budget = words(old.text) + item_overhead(old.path, words)  # room for exactly one
+    assert [c.key for c in pack([old, new], budget, words)] == ["new"]
+    assert [c.key for c in pack([old, new], budget, words, previous=["old"])] == ["old"]
+
+
+def test_stable_order_keeps_survivors_in_place_and_appends_new_best_last():
+    a, b, c, d = cand("a", 0.9), cand("b", 0.2), cand("c", 0.5), cand("d", 0.7)
+    first = stable_order([a, b, c], [])
+    assert [x.key for x in first] == ["b", "c", "a"]  # ascending score: the best nearest the file
+    # Next keystroke: scores shifted (c now beats a), d is new, b dropped out.
+    c2, a2 = cand("c", 0.95), cand("a", 0.6)
+    second = stable_order([c2, a2, d], [x.key for x in first])
+    assert [x.key for x in second] == ["c", "a", "d"]
+    assert [x.key for x in stable_order([c2, a2, d], [x.key for x in second])] == ["c", "a", "d"]
