@@ -42,6 +42,7 @@ class OpenDocument:
     language: str
     text: str
     version: int | None = None
+    indexed: bool = True  # its text goes to the index (False: the eval's masked buffers)
     lines: list[str] = field(default_factory=list)
     windows: list[tuple[int, int, frozenset[str]]] | None = None  # computed lazily per version
 
@@ -120,7 +121,7 @@ class RepositoryContext:
 
     def document_opened(self, uri: str, path: str, language: str, text: str, version: int | None = None,
                         *, index: bool = True) -> None:
-        doc = OpenDocument(uri, path, language or self.language_of(path), text, version)
+        doc = OpenDocument(uri, path, language or self.language_of(path), text, version, index)
         self.documents[uri] = doc
         if index:
             self._submit(doc)
@@ -134,7 +135,8 @@ class RepositoryContext:
             if self.recent and self.recent[-1][0] == uri and abs(self.recent[-1][1] - changed_line) < 6:
                 self.recent.pop()
             self.recent.append((uri, changed_line))
-        self._submit(doc)
+        if doc.indexed:
+            self._submit(doc)
 
     def document_saved(self, uri: str) -> None:
         doc = self.documents.get(uri)
@@ -148,7 +150,7 @@ class RepositoryContext:
         doc = self.documents.pop(uri, None)
         self._previous.pop(uri, None)
         self._views.pop(uri, None)
-        index = self.index_for(doc.path) if doc else None
+        index = self.index_for(doc.path) if doc and doc.indexed else None
         if doc is not None and index is not None:
             rel = index.rel(doc.path)
             if rel is not None:
