@@ -41,6 +41,7 @@ class IndexProgress:
     def __init__(self, ls) -> None:
         self.ls = ls
         self.tokens: dict[str, str] = {}
+        self._lock: asyncio.Lock | None = None  # keeps begin/report/end in order across the await in begin
 
     def __call__(self, folder: str, kind: str, message: str, percentage: int | None) -> None:
         loop = self.ls.loop
@@ -49,6 +50,12 @@ class IndexProgress:
         asyncio.run_coroutine_threadsafe(self._send(folder, kind, message, percentage), loop)
 
     async def _send(self, folder: str, kind: str, message: str, percentage: int | None) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            await self._send_now(folder, kind, message, percentage)
+
+    async def _send_now(self, folder: str, kind: str, message: str, percentage: int | None) -> None:
         progress = self.ls.work_done_progress
         try:
             if kind == "begin":
