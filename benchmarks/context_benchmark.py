@@ -65,12 +65,16 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", default=os.environ.get("TABSTOP_BENCH_DIR", str(Path.home() / ".cache/tabstop/bench")))
     p.add_argument("--out", help="results folder (default: WORK/run)")
-    p.add_argument("--cases-per-repo", type=int, default=12)
+    p.add_argument("--cases-per-repo", type=int, default=8)
     p.add_argument("--per-file", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-tokens", type=int, default=24)
-    p.add_argument("--prefix-tokens", type=int, default=384)
-    p.add_argument("--budget", type=int, default=384)
+    p.add_argument("--prefix-tokens", type=int, default=320)
+    p.add_argument("--budget", type=int, default=320)
+    # One thread: on a shared, oversubscribed 2-core machine llama.cpp's two threads wait on each
+    # other at every layer barrier; measured here, 1 thread evaluated a 447-token prompt in 19 s, 2 in 48 s.
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--deadline-ms", type=int, default=300000)
     p.add_argument("--model", default="")
     p.add_argument("--arms", default="")
     args = p.parse_args()
@@ -80,7 +84,7 @@ def main() -> int:
     cmd = [sys.executable, "-m", "lsp.cli", "--log-level", "info", "eval", *map(str, repos), "--out", str(out),
            "--cases", str(args.cases_per_repo), "--per-file", str(args.per_file), "--seed", str(args.seed),
            "--max-tokens", str(args.max_tokens), "--prefix-tokens", str(args.prefix_tokens),
-           "--budget", str(args.budget)]
+           "--budget", str(args.budget), "--threads", str(args.threads), "--deadline-ms", str(args.deadline_ms)]
     if args.model:
         cmd += ["--model", args.model]
     if args.arms:

@@ -7,7 +7,14 @@ from typing import Sequence
 from cache.index.model import Symbol
 
 BRACE_LANGUAGES = {"javascript", "javascriptreact", "typescript", "typescriptreact", "java", "go", "rust", "c", "cpp"}
-MAX_MEMBERS = 40
+MAX_MEMBERS = 14  # methods in a skeleton: a big class would otherwise eat the whole budget
+MAX_FIELDS = 10
+
+
+def _public(symbol: Symbol) -> bool:
+    """Private helpers (`_x`) are not what callers write; constructors are."""
+    name = symbol.name
+    return not name.startswith("_") or name in ("__init__", "__call__", "__new__") or symbol.kind == "field"
 
 
 def _indent_block(text: str, indent: str) -> str:
@@ -43,7 +50,10 @@ def render_symbol(symbol: Symbol, language: str) -> str:
 
 def render_skeleton(owner: Symbol, members: Sequence[Symbol], language: str) -> str:
     """A class (struct, trait, impl …) with its members' signatures and fields, bodies elided."""
-    members = [m for m in members if m.name != owner.name or m.kind != owner.kind][:MAX_MEMBERS]
+    members = [m for m in members if (m.name != owner.name or m.kind != owner.kind) and _public(m)]
+    fields = [m for m in members if m.kind == "field"][:MAX_FIELDS]
+    methods = [m for m in members if m.kind != "field"][:MAX_MEMBERS]
+    members = sorted(fields + methods, key=lambda m: m.start_line)
     if language == "python":
         out = [_indent_block(owner.signature.rstrip(), "")]
         if owner.doc:
@@ -56,8 +66,6 @@ def render_skeleton(owner: Symbol, members: Sequence[Symbol], language: str) -> 
         for m in methods:
             out.append(_indent_block(m.signature.rstrip(), "    "))
             inits = [f for f in self_fields if m.start_line <= f.start_line <= m.end_line]
-            if m.doc:
-                out.append(_python_doc(m.doc, "    ").rstrip("\n"))
             if inits:
                 out += ["        " + f.signature.strip() for f in inits]
             else:

@@ -103,14 +103,16 @@ class SignatureResolver:
         self._local_names = {s.name for s in view.symbols if not s.parent}
 
     # -- imports → files → symbols ------------------------------------------------------------
-    def module_files(self, module: str, name: str = "") -> list[str]:
-        key = (module, name)
+    def module_files(self, module: str, name: str = "", current: str | None = None) -> list[str]:
+        """Files an import of `module` (from `current`, default the cursor's file) refers to."""
+        cur = current or self.view.rel
+        key = (module, name, cur)
         if key not in self._files_cache:
-            self._files_cache[key] = [p for p in self._module_files(module, name) if p != self.view.rel]
+            self._files_cache[key] = [p for p in self._module_files(module, name, cur) if p != self.view.rel]
         return self._files_cache[key]
 
-    def _module_files(self, module: str, name: str) -> list[str]:
-        lang, cur = self.view.language, self.view.rel
+    def _module_files(self, module: str, name: str, cur: str) -> list[str]:
+        lang = self.view.language
         if lang == "python":
             return resolve.python_module(self.store, cur, module)
         if lang in ("javascript", "javascriptreact", "typescript", "typescriptreact"):
@@ -134,12 +136,26 @@ class SignatureResolver:
             return self.module_files(f"{imp.module}::{imp.name}")
         return []
 
-    def find(self, files: Sequence[str], name: str, parent: str | None = "") -> list[tuple[str, Symbol]]:
+    def find(self, files: Sequence[str], name: str, parent: str | None = "", hops: int = 2) -> list[tuple[str, Symbol]]:
+        """Definitions of `name` in `files`, following re-exports (`from ._models import Response`)."""
         out = []
         for path in files[:8]:
             for s in self.store.symbols_of(path):
                 if s.name == name and (parent is None or s.parent == parent):
                     out.append((path, s))
+        if not out and hops > 0:
+            for path in files[:4]:
+                for imp in self.store.imports_of(path):
+                    if imp.local == name and imp.name not in ("", "*"):
+                        target = self.module_files(imp.module, imp.name, current=path)
+                        out += self.find(target, imp.name, parent, hops - 1)
+                    elif imp.name == "*" and self.view.language == "python":  # `from ._models import *`
+                        target = self.module_files(imp.module, "*", current=path)
+                        out += self.find(target, name, parent, 0)
+                    if out:
+                        break
+                if out:
+                    break
         out.sort(key=lambda ps: (ps[1].kind not in CONTAINER_KINDS + ("function",), ps[1].kind == "impl"))
         return out
 
@@ -277,6 +293,15 @@ class SignatureResolver:
             n = len(re.findall(rf"\b{re.escape(imp.local)}\b", uses)) - 1  # minus the import itself
             score = imported_score * (0.6 + 0.4 * min(n, 3) / 3)
             add(self.resolve_import(imp) or self._module_summary(imp), score, "import")
+        # Modules the file uses as `mod.Name`: the names it takes from them most often.
+        for imp in self.view.imports:
+            if imp.name != "" or not imp.local:
+                continue
+            used = re.findall(rf"\b{re.escape(imp.local)}\s*(?:\.|::)\s*([A-Za-z_]\w*)", uses)
+            ranked = sorted(set(used), key=lambda n: (-used.count(n), n))[:4]
+            for name in ranked:
+                score = imported_score * (0.6 + 0.4 * min(used.count(name), 3) / 3)
+                add(self.find(self.module_files(imp.module, imp.name), name), score, "module")
         return list(out.values())
 
     def _module_summary(self, imp: Import) -> list[tuple[str, Symbol]]:
