@@ -78,6 +78,7 @@ class RepoIndex:
                  language_of: Callable[[str], str] | None = None, on_progress: ProgressCallback | None = None,
                  read_cache_files: int = 64) -> None:
         self.root = Path(root).resolve()
+        self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
         self.rules = rules or ScanRules()
         self.language_of = language_of or (lambda name: "plaintext")
         self.store = IndexStore(db_path or default_db_path(self.root))
@@ -136,9 +137,12 @@ class RepoIndex:
 
     # -- requests (any thread) ----------------------------------------------------------------------
     def rel(self, path: str | Path) -> str | None:
-        """Posix path relative to the root, or None when outside it."""
+        """Posix path relative to the root, or None when outside it (called per request: string work first)."""
+        text = os.path.abspath(path)
+        if text.startswith(self._root_prefix):
+            return text[len(self._root_prefix):].replace(os.sep, "/")
         try:
-            rel = Path(path).resolve().relative_to(self.root)
+            rel = Path(path).resolve().relative_to(self.root)  # through symlinks: slower, rarely needed
         except (ValueError, OSError):
             return None
         return rel.as_posix()

@@ -161,13 +161,18 @@ class IndexStore:
         query = fts_query(terms)
         if not query:
             return []
-        rows = self.conn().execute(
-            "SELECT f.path, w.start_line, w.end_line, -bm25(windows_fts) AS score, w.tokens "
-            "FROM windows_fts JOIN windows w ON w.id = windows_fts.rowid JOIN files f ON f.id = w.file_id "
-            "WHERE windows_fts MATCH ? ORDER BY bm25(windows_fts) LIMIT ?",
-            (query, limit),
-        )
-        return [WindowHit(*r) for r in rows]
+        db = self.conn()
+        # Rank inside FTS5 alone (its ORDER BY rank LIMIT is optimised), then look up the few winners.
+        ranked = db.execute("SELECT rowid, -rank FROM windows_fts WHERE windows_fts MATCH ? ORDER BY rank LIMIT ?",
+                            (query, limit)).fetchall()
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        rows = db.execute(
+            f"SELECT w.id, f.path, w.start_line, w.end_line, w.tokens FROM windows w JOIN files f ON f.id = w.file_id "
+            f"WHERE w.id IN ({marks})", [r[0] for r in ranked]).fetchall()
+        by_id = {r[0]: r for r in rows}
+        return [WindowHit(by_id[i][1], by_id[i][2], by_id[i][3], score, by_id[i][4]) for i, score in ranked if i in by_id]
 
     def symbols_named(self, name: str, limit: int = 20) -> list[tuple[str, Symbol]]:
         rows = self.conn().execute(

@@ -32,6 +32,7 @@ from completion.languages import language_for
 from completion.types import Request
 
 log = logging.getLogger(__name__)
+DF_TTL_S = 30.0
 FolderProgress = Callable[[str, str, str, "int | None"], None]  # (folder, begin|report|end, message, pct)
 
 
@@ -62,6 +63,7 @@ class RepositoryContext:
         self._counts: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._views: dict[str, tuple[tuple, FileExtract]] = {}
         self._window_totals: dict[str, tuple[float, int]] = {}
+        self._doc_counts: dict[str, dict[str, int]] = {}
         self.last_ms = 0.0
         if folders:
             self.set_folders(folders)
@@ -184,10 +186,23 @@ class RepositoryContext:
         key = str(index.root)
         hit = self._window_totals.get(key)
         now = time.monotonic()
-        if hit is None or now - hit[0] > 10:
+        if hit is None or now - hit[0] > DF_TTL_S:
             hit = (now, index.store.counts()["windows"])
             self._window_totals[key] = hit
+            self._doc_counts.pop(key, None)  # document frequencies age with the total
         return hit[1]
+
+    def _df(self, index: RepoIndex, terms: Sequence[str]) -> dict[str, int]:
+        """Windows per term, cached for DF_TTL_S (they drift slowly; an FTS vocabulary lookup is not free)."""
+        cache = self._doc_counts.setdefault(str(index.root), {})
+        missing = [t for t in terms if t not in cache]
+        if missing:
+            found = index.store.doc_counts(missing)
+            for t in missing:
+                cache[t] = found.get(t, 0)
+            if len(cache) > 50000:
+                cache.clear()
+        return {t: cache[t] for t in terms}
 
     def _view(self, request: Request, rel: str) -> FileView:
         """The current document's symbols and imports, re-parsed only when text off the cursor line changes."""
@@ -217,8 +232,8 @@ class RepositoryContext:
         position = analogy.query_terms(request.text, request.offset)
         if not position:
             return []
-        doc_counts = index.store.doc_counts(position) if index is not None else {}
         total = self._window_total(index) if index is not None else 0
+        doc_counts = self._df(index, list(position)) if index is not None else {}
         query = analogy.build_query(position, doc_counts, total)
         if not query.weights:
             return []
@@ -257,7 +272,7 @@ class RepositoryContext:
                     continue  # the cursor's file (masked, and in the prompt anyway) and live buffers
                 scored.append((query.score(set(h.tokens.lower().split())), h))
             scored.sort(key=lambda sh: -sh[0])
-            for _, h in scored[: self.settings.max_windows * 2]:
+            for _, h in scored[: self.settings.max_windows + 2]:
                 lines = index.read_lines(h.path)
                 if lines is None:
                     continue

@@ -11,6 +11,7 @@ with a lower score: they are what the model is likely to call next.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -22,6 +23,8 @@ from completion.context.render import base_names, render_skeleton, render_symbol
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
 _STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
 LINES_ABOVE = 8
@@ -99,7 +102,8 @@ class SignatureResolver:
         self.store = index.store
         self.view = view
         self.bindings = {imp.local: imp for imp in view.imports if imp.local}
-        self._files_cache: dict[tuple[str, str], list[str]] = {}
+        self._files_cache: dict[tuple[str, str, str], list[str]] = {}
+        self._symbols: dict[str, list[Symbol]] = {}
         self._local_names = {s.name for s in view.symbols if not s.parent}
 
     # -- imports → files → symbols ------------------------------------------------------------
@@ -136,11 +140,18 @@ class SignatureResolver:
             return self.module_files(f"{imp.module}::{imp.name}")
         return []
 
+    def symbols_of(self, path: str, parent: str | None = None) -> list[Symbol]:
+        """The file's symbols, read once per request."""
+        if path not in self._symbols:
+            self._symbols[path] = self.store.symbols_of(path)
+        symbols = self._symbols[path]
+        return symbols if parent is None else [s for s in symbols if s.parent == parent]
+
     def find(self, files: Sequence[str], name: str, parent: str | None = "", hops: int = 2) -> list[tuple[str, Symbol]]:
         """Definitions of `name` in `files`, following re-exports (`from ._models import Response`)."""
         out = []
         for path in files[:8]:
-            for s in self.store.symbols_of(path):
+            for s in self.symbols_of(path):
                 if s.name == name and (parent is None or s.parent == parent):
                     out.append((path, s))
         if not out and hops > 0:
@@ -166,7 +177,7 @@ class SignatureResolver:
         name = imp.local if imp.name == "default" else imp.name
         found = self.find(files, name)
         if not found and imp.name == "default":
-            found = [(p, s) for p in files[:1] for s in self.store.symbols_of(p) if not s.parent][:1]
+            found = [(p, s) for p in files[:1] for s in self.symbols_of(p) if not s.parent][:1]
         return found
 
     def resolve_name(self, name: str) -> list[tuple[str, Symbol]]:
@@ -249,7 +260,7 @@ class SignatureResolver:
     def candidate(self, path: str, symbol: Symbol, score: float, source: str) -> Candidate:
         language = self.view.language
         if symbol.kind in CONTAINER_KINDS:
-            members = self.store.symbols_of(path, parent=symbol.name)
+            members = self.symbols_of(path, parent=symbol.name)
             text = render_skeleton(symbol, members, language)
         else:
             text = render_symbol(symbol, language)
@@ -287,20 +298,20 @@ class SignatureResolver:
                 add(self.resolve_name(ref.name), ref.weight, "name")
         # Names the file imports: likely to be called next even when not on screen.
         uses = self.view.text[: self.view.offset]
+        counts = Counter(_NAME.findall(uses))
         imported = [i for i in self.view.imports if i.local and i.name not in ("", "*")]
-        imported.sort(key=lambda i: -len(re.findall(rf"\b{re.escape(i.local)}\b", uses)))
+        imported.sort(key=lambda i: -counts[i.local])
         for imp in imported[:MAX_IMPORTED]:
-            n = len(re.findall(rf"\b{re.escape(imp.local)}\b", uses)) - 1  # minus the import itself
+            n = counts[imp.local] - 1  # minus the import itself
             score = imported_score * (0.6 + 0.4 * min(n, 3) / 3)
             add(self.resolve_import(imp) or self._module_summary(imp), score, "import")
         # Modules the file uses as `mod.Name`: the names it takes from them most often.
-        for imp in self.view.imports:
-            if imp.name != "" or not imp.local:
-                continue
-            used = re.findall(rf"\b{re.escape(imp.local)}\s*(?:\.|::)\s*([A-Za-z_]\w*)", uses)
-            ranked = sorted(set(used), key=lambda n: (-used.count(n), n))[:4]
-            for name in ranked:
-                score = imported_score * (0.6 + 0.4 * min(used.count(name), 3) / 3)
+        modules = {i.local: i for i in self.view.imports if i.name == "" and i.local}
+        if modules:
+            pairs = Counter((q, n) for q, n in _MEMBER.findall(uses) if q in modules)
+            for (qualifier, name), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
+                imp = modules[qualifier]
+                score = imported_score * (0.6 + 0.4 * min(n, 3) / 3)
                 add(self.find(self.module_files(imp.module, imp.name), name), score, "module")
         return list(out.values())
 
@@ -309,5 +320,5 @@ class SignatureResolver:
         files = self.submodule(imp)
         if not files:
             return []
-        tops = [s for s in self.store.symbols_of(files[0]) if not s.parent and s.kind in ("class", "function")]
+        tops = [s for s in self.symbols_of(files[0]) if not s.parent and s.kind in ("class", "function")]
         return [(files[0], s) for s in tops[:2]]
