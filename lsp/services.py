@@ -68,7 +68,7 @@ class Services:
         else:
             self.engine.settings = settings.completion
             self.engine.context_settings = settings.context
-        self.context.settings = settings.context
+        self.context.apply_settings(settings.context)
 
     async def close(self) -> None:
         self.context.close()

@@ -65,6 +65,7 @@ class RepositoryContext:
         self._window_totals: dict[str, tuple[float, int]] = {}
         self._doc_counts: dict[str, dict[str, int]] = {}
         self.last_ms = 0.0
+        self.folders: tuple[str, ...] = ()
         if folders:
             self.set_folders(folders)
 
@@ -75,12 +76,13 @@ class RepositoryContext:
 
     def set_folders(self, folders: Sequence[str]) -> None:
         """Index these folders (start background scans); stop indexing folders no longer listed."""
+        self.folders = tuple(folders)
         wanted = {str(Path(f).resolve()) for f in folders if f}
+        if not (self.settings.enabled and self.settings.index):
+            wanted = set()
         for root in list(self.indexes):
             if root not in wanted:
                 self.indexes.pop(root).close()
-        if not (self.settings.enabled and self.settings.index):
-            return
         for root in sorted(wanted - set(self.indexes)):
             if not Path(root).is_dir():
                 continue
@@ -94,6 +96,17 @@ class RepositoryContext:
             index.start()
             for doc in self.documents.values():
                 self._submit(doc)
+
+    def apply_settings(self, settings: ContextSettings) -> None:
+        """New settings: indexes whose rules changed are reopened, disabled indexing closes them."""
+        old, self.settings = self.settings, settings
+        if self._rules_of(old) != self._rules_of(settings):
+            self.close()
+        self.set_folders(self.folders)
+
+    @staticmethod
+    def _rules_of(s: ContextSettings) -> tuple:
+        return (s.enabled and s.index, s.max_file_kb, s.max_files, tuple(s.exclude), s.index_dir)
 
     def index_for(self, path: str) -> RepoIndex | None:
         if not path:

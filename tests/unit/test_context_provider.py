@@ -144,3 +144,19 @@ async def test_edit_then_save_updates_signatures(repo, tmp_path):
         assert "def add_member(self, member" in text and "add_user" not in text
     finally:
         ctx.close()
+
+
+async def test_settings_change_closes_or_reopens_indexes(repo, tmp_path):
+    ctx = provider(repo, tmp_path)
+    try:
+        assert ctx.indexes
+        ctx.apply_settings(ContextSettings(index_dir=str(tmp_path / "idx"), index=False))
+        assert not ctx.indexes
+        result = await ctx.gather(request(repo), 400, words)  # still answers: open buffers only
+        assert all(" index " not in line for line in result.report)
+        ctx.apply_settings(ContextSettings(index_dir=str(tmp_path / "idx"), exclude=["app/users.py"]))
+        assert ctx.wait_ready(30)
+        index = next(iter(ctx.indexes.values()))
+        assert index.store.file("app/users.py") is None and index.store.file("app/reports.py") is not None
+    finally:
+        ctx.close()
