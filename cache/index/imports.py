@@ -46,11 +46,12 @@ def python_imports(text: str, line: int) -> list[Import]:
     return out
 
 
-_JS_FROM = re.compile(r"""import\s+(?:type\s+)?(.*?)\s*from\s*['"]([^'"]+)['"]""", re.S)
+_JS_FROM = re.compile(r"""(?:import|export)\s+(?:type\s+)?(.*?)\s*from\s*['"]([^'"]+)['"]""", re.S)
 
 
 def js_imports(text: str, line: int) -> list[Import]:
-    """`import D, { a, b as c } from './x'`, `import * as ns from './x'` (side-effect imports bind nothing)."""
+    """`import D, { a, b as c } from './x'`, `import * as ns from './x'`; re-exports (`export {a} from`, `export *
+    from`) too, so a name can be followed through an index file. Side-effect imports bind nothing."""
     m = _JS_FROM.search(text)
     if not m:
         return []
@@ -72,7 +73,9 @@ def js_imports(text: str, line: int) -> list[Import]:
         if not part:
             continue
         ns = re.match(r"\*\s+as\s+(\w+)", part)
-        if ns:
+        if part == "*":  # `export * from './x'`: a re-export of everything
+            out.append(Import(module, "*", "", line))
+        elif ns:
             out.append(Import(module, "", ns.group(1), line))
         elif re.fullmatch(r"[\w$]+", part):
             out.append(Import(module, "default", part, line))

@@ -27,6 +27,7 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 _MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
+STAR_REEXPORTS = ("python", "javascript", "javascriptreact", "typescript", "typescriptreact")
 LINES_ABOVE = 8
 MAX_REFS = 16
 MAX_IMPORTED = 12
@@ -160,7 +161,7 @@ class SignatureResolver:
                     if imp.local == name and imp.name not in ("", "*"):
                         target = self.module_files(imp.module, imp.name, current=path)
                         out += self.find(target, imp.name, parent, hops - 1)
-                    elif imp.name == "*" and self.view.language == "python":  # `from ._models import *`
+                    elif imp.name == "*" and self.view.language in STAR_REEXPORTS:  # `from ._models import *`
                         target = self.module_files(imp.module, "*", current=path)
                         out += self.find(target, name, parent, 0)
                     if out:

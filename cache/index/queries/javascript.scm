@@ -8,3 +8,4 @@
   (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])) @definition.function
 (program (lexical_declaration (variable_declarator name: (identifier) @name)) @definition.variable)
 (import_statement) @import
+(export_statement source: (_)) @import

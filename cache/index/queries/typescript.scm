@@ -15,3 +15,4 @@
 (program (lexical_declaration (variable_declarator name: (identifier) @name)) @definition.variable)
 (program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name)) @definition.variable))
 (import_statement) @import
+(export_statement source: (_)) @import
