@@ -9,16 +9,20 @@ That rewards windows using the *same rare names* as the cursor's code (how
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from cache.index.tokens import identifiers, jaccard
 from completion.context.candidates import Candidate
 
+_PARTIAL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 QUERY_LINES = 10
 MAX_QUERY_TERMS = 16
 COMMON_FRACTION = 0.2  # terms in more than this share of windows carry no signal
 DUPLICATE_JACCARD = 0.7
+MIN_SCORE = 0.1  # below this a window is noise that a small model may copy from
+CONTINUATION_LINES = 4  # shown after a matching window: what came *next* there is the analogy
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,10 @@ def query_terms(text: str, offset: int, lines: int = QUERY_LINES) -> dict[str, f
     weights: dict[str, float] = {}
     for name in identifiers(text[start:line_start]):
         weights[name.lower()] = max(weights.get(name.lower(), 0.0), 1.0)
-    for name in identifiers(text[line_start:offset]):
+    # The word being typed is left out: it changes on every keystroke (which would reshuffle the
+    # context and invalidate the KV cache) and, half-typed, matches nothing useful anyway.
+    cursor_line = _PARTIAL.sub("", text[line_start:offset])
+    for name in identifiers(cursor_line):
         weights[name.lower()] = 2.0
     return weights
 
@@ -70,15 +77,17 @@ def trim_blank(lines: Sequence[str], start: int, end: int) -> tuple[int, int]:
 
 
 def window_candidate(path: str, lines: Sequence[str], start: int, end: int, query: Query, source: str,
-                     bonus: float = 0.0) -> Candidate | None:
-    start, end = trim_blank(lines, max(0, start), min(len(lines), end))
+                     bonus: float = 0.0, continuation: int = CONTINUATION_LINES) -> Candidate | None:
+    """A window scored on its own lines, shown with the few lines that follow it."""
+    start, end = max(0, start), min(len(lines), end)
+    tokens = {t.lower() for t in identifiers("\n".join(lines[start:end]))}
+    score = query.score(tokens)
+    if score < MIN_SCORE:
+        return None
+    start, end = trim_blank(lines, start, min(len(lines), end + continuation))
     if end <= start:
         return None
     text = "\n".join(lines[start:end])
-    tokens = {t.lower() for t in identifiers(text)}
-    score = query.score(tokens)
-    if score <= 0:
-        return None
     return Candidate(key=f"win|{path}|{start}", kind="analogy", path=path, text=text,
                      score=round(min(1.0, score + bonus), 4), source=source, start_line=start, end_line=end)
 

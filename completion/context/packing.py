@@ -1,8 +1,10 @@
 """Choose context under one token budget and order it so the prompt prefix stays stable.
 
-Packing is greedy by value density (score per token) — the knapsack heuristic —
-with a bonus for what the previous request of the same document chose, so the
-set does not flicker while the user types. Ordering keeps the previous order for
+Packing is greedy by score, cheaper first among equals, skipping what no longer
+fits, with a bonus for what the previous request of the same document chose, so
+the set does not flicker while the user types. (Pure score-per-token packing was
+tried first: it let many small, marginal signatures crowd out the one relevant
+window, and measured worse on the dev benchmark — docs/context.md.) Ordering keeps the previous order for
 items that stay and appends new ones (best last, nearest the file), because the
 KV cache is only reused up to the first token that differs: a re-sorted context
 would cost a full prompt evaluation on every keystroke.
@@ -34,7 +36,7 @@ def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], in
         if 0 < cost <= budget and c.score > 0:
             costed.append(c.with_cost(cost))
     value = {c.key: c.score * (1 + sticky if c.key in prev else 1) for c in costed}
-    costed.sort(key=lambda c: (-value[c.key] / c.cost, -value[c.key], c.key))
+    costed.sort(key=lambda c: (-value[c.key], c.cost, c.key))
     chosen: list[Candidate] = []
     used = 0
     for c in costed:

@@ -31,6 +31,7 @@ STAR_REEXPORTS = ("python", "javascript", "javascriptreact", "typescript", "type
 LINES_ABOVE = 8
 MAX_REFS = 16
 MAX_IMPORTED = 12
+IMPORTED_SCORE = 0.15  # imported names not near the cursor: fill what budget the rest leaves
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ class SignatureResolver:
                          score=round(score, 4), source=source, start_line=symbol.start_line,
                          end_line=symbol.end_line + 1)
 
-    def candidates(self, refs: Sequence[Ref], imported_score: float = 0.3) -> list[Candidate]:
+    def candidates(self, refs: Sequence[Ref], imported_score: float = IMPORTED_SCORE) -> list[Candidate]:
         out: dict[str, Candidate] = {}
 
         def add(found: list[tuple[str, Symbol]], score: float, source: str) -> None:

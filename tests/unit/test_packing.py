@@ -32,12 +32,16 @@ def test_packing_never_exceeds_the_budget(cands, budget, previous):
     assert len({c.key for c in chosen}) == len(chosen)
 
 
-def test_packing_prefers_value_per_token_and_skips_what_does_not_fit():
+def test_packing_takes_the_best_first_and_skips_what_does_not_fit():
     big = cand("big", 0.9, size=300)
-    small_a, small_b = cand("a", 0.5, size=20), cand("b", 0.4, size=20)
-    chosen = pack([big, small_a, small_b], 100, words)
-    assert [c.key for c in chosen] == ["a", "b"]
-    assert [c.key for c in pack([big, small_a], 400, words)] == ["a", "big"]
+    small_a, small_b, tiny = cand("a", 0.5, size=20), cand("b", 0.4, size=20), cand("t", 0.1, size=2)
+    assert [c.key for c in pack([big, small_a, small_b, tiny], 100, words)] == ["a", "b", "t"]  # big never fits
+    assert [c.key for c in pack([big, small_a, tiny], 400, words)] == ["big", "a", "t"]
+    # Many small marginal items do not crowd out a relevant one.
+    marginal = [cand(f"m{i}", 0.15, size=5) for i in range(10)]
+    relevant = cand("r", 0.4, size=40)
+    budget = words(relevant.text) + item_overhead(relevant.path, words) + 20
+    assert pack(marginal + [relevant], budget, words)[0].key == "r"
     assert pack([cand("zero", 0.0)], 100, words) == []
 
 
