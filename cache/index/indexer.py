@@ -40,6 +40,7 @@ INDEX_DIR_ENV = "TABSTOP_INDEX_DIR"
 # machine the first index would take hours. Against our own inference thread 10 still yields ~90%,
 # and `busy()` pauses indexing outright while a request gathers context.
 INDEX_NICE = 10
+BUFFER_DEBOUNCE_S = 0.4
 
 
 def default_db_path(root: Path, directory: str = "") -> Path:
@@ -89,6 +90,7 @@ class RepoIndex:
         self._jobs: queue.Queue[_Job] = queue.Queue()
         self._texts: dict[str, str] = {}
         self._live: set[str] = set()  # files open in an editor: their buffer, not the disk, is the truth
+        self._last_text = 0.0
         self._texts_lock = threading.Lock()
         self._busy = 0
         self._busy_lock = threading.Lock()
@@ -156,6 +158,7 @@ class RepoIndex:
             fresh = rel not in self._texts
             self._texts[rel] = text
             self._live.add(rel)
+            self._last_text = time.monotonic()
         if fresh:
             self._jobs.put(_Job("text", changed=(rel,)))
 
@@ -283,6 +286,9 @@ class RepoIndex:
             self._index_disk_file(rel, self.store.file(rel))
 
     def _index_buffers(self) -> None:
+        # Debounce: while the user is typing, parse once they pause, not on every keystroke.
+        while not self._stopping and time.monotonic() - self._last_text < BUFFER_DEBOUNCE_S:
+            time.sleep(0.05)
         with self._texts_lock:
             texts, self._texts = self._texts, {}
         for rel, text in texts.items():

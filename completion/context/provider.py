@@ -44,6 +44,7 @@ class OpenDocument:
     text: str
     version: int | None = None
     indexed: bool = True  # its text goes to the index (False: the eval's masked buffers)
+    covered: bool | None = None  # inside an indexed folder and not ignored (checked once)
     lines: list[str] = field(default_factory=list)
     windows: list[tuple[int, int, frozenset[str]]] | None = None  # computed lazily per version
 
@@ -129,10 +130,15 @@ class RepositoryContext:
     # -- documents (plain data from the lsp layer) ----------------------------------------------
     def _submit(self, doc: OpenDocument) -> None:
         index = self.index_for(doc.path)
-        if index is not None:
-            rel = index.rel(doc.path)
-            if rel is not None and index.covers(rel):
-                index.submit_text(rel, doc.text)
+        if index is None:
+            return
+        rel = index.rel(doc.path)
+        if rel is None:
+            return
+        if doc.covered is None:  # the ignore rules are checked once per opened document, not per keystroke
+            doc.covered = index.covers(rel)
+        if doc.covered:
+            index.submit_text(rel, doc.text)
 
     def document_opened(self, uri: str, path: str, language: str, text: str, version: int | None = None,
                         *, index: bool = True) -> None:
