@@ -46,12 +46,18 @@ def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], in
     return chosen
 
 
+# Among new items, kinds further down this list go nearer the cursor's file. Analogy windows go last:
+# a small model copies from what it read most recently, and the windows are what it can copy.
+KIND_ORDER = {"imports": 0, "signature": 1, "analogy": 2}
+
+
 def stable_order(chosen: Sequence[Candidate], previous: Sequence[str] = ()) -> list[Candidate]:
-    """Previous survivors first, in their previous order; then new items by ascending score."""
+    """Previous survivors first, in their previous order; then new items by kind, then ascending score."""
     by_key = {c.key: c for c in chosen}
     kept = [by_key[k] for k in previous if k in by_key]
     kept_keys = {c.key for c in kept}
-    new = sorted((c for c in chosen if c.key not in kept_keys), key=lambda c: (c.score, c.key))
+    new = sorted((c for c in chosen if c.key not in kept_keys),
+                 key=lambda c: (KIND_ORDER.get(c.kind, 1), c.score, c.key))
     return kept + new
 
 

@@ -61,3 +61,11 @@ def test_stable_order_keeps_survivors_in_place_and_appends_new_best_last():
     second = stable_order([c2, a2, d], [x.key for x in first])
     assert [x.key for x in second] == ["c", "a", "d"]
     assert [x.key for x in stable_order([c2, a2, d], [x.key for x in second])] == ["c", "a", "d"]
+
+
+def test_new_windows_go_nearest_the_file():
+    sig = Candidate(key="s", kind="signature", path="a.py", text="def f(): ...", score=0.9)
+    win = Candidate(key="w", kind="analogy", path="b.py", text="f()", score=0.3)
+    imp = Candidate(key="i", kind="imports", path="c.py", text="import x", score=0.8)
+    assert [x.key for x in stable_order([win, sig, imp])] == ["i", "s", "w"]
+    assert [x.key for x in stable_order([win, sig, imp], ["w"])] == ["w", "i", "s"]  # survivors stay put
