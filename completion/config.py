@@ -27,10 +27,18 @@ class CompletionSettings:
 
 @dataclass
 class ContextSettings:
+    """Repository context (analogy windows + signatures) and the index behind it (docs/context.md)."""
+
     enabled: bool = True
-    budget_tokens: int = 512
-    analogy: bool = True
-    signatures: bool = True
-    index: bool = True
-    max_file_kb: int = 512
+    budget_tokens: int = 512  # one budget for every context item; packed by score per token
+    analogy: bool = True  # windows that look like the code at the cursor
+    signatures: bool = True  # signatures/skeletons of names near the cursor, resolved through imports
+    index: bool = True  # index the workspace folders (off: open documents only)
+    max_file_kb: int = 512  # larger files are not indexed
     exclude: list[str] = field(default_factory=lambda: [".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*secret*", "*credential*"])
+    max_files: int = 20000  # per workspace folder; the walk stops there
+    index_dir: str = ""  # where index databases live (default: the user cache dir; TABSTOP_INDEX_DIR)
+    max_windows: int = 8  # analogy candidates considered per request (after de-duplication)
+    recent_edits: int = 16  # recently edited places remembered as analogy candidates
+    keep_imports: bool = True  # offer the file's import block when the prefix window has cut it off
+    imports_after_chars: int = 3000  # ... that is, when the cursor is this far below the import block

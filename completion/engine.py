@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import sqlite3
 import time
 import uuid
 from collections import OrderedDict, deque
@@ -264,7 +265,9 @@ class CompletionEngine:
                 return done([], "superseded")
 
         built = await self._build(request, analysis)
-        info.context_items = len(built.anchor.context)
+        info.context_items, info.context_tokens = len(built.anchor.context), built.anchor.context_tokens
+        info.context_report = list(built.anchor.context_report)
+        info.context_ms = built.anchor.context_ms if not built.reused_anchor else 0.0
         info.prompt_text = built.prompt.text
         info.extra_layout = "typed-middle" if built.reused_anchor else ("shrunk" if built.shrunk else "full")
         gen = GenerationRequest(
@@ -375,13 +378,17 @@ class CompletionEngine:
         heal = analysis.heal
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
+        t_ctx = time.perf_counter()
         if self.context is not None and self.context_settings.enabled and context_budget > 0:
             try:
                 ctx = await self.context.gather(request, context_budget, count)
-            except (OSError, ValueError, RuntimeError) as exc:  # context is an extra: never fatal
+            except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:  # context is an extra: never fatal
                 log.warning("context gathering failed: %s", exc)
+        paths = ctx.paths or frozenset(f.path for f in ctx.files)
         return Anchor(offset=request.offset, before=request.prefix, after=request.suffix, prefix=prefix,
-                      suffix=window.suffix, heal=heal, context=ctx.files, context_paths=ctx.paths)
+                      suffix=window.suffix, heal=heal, context=ctx.files, context_paths=paths,
+                      context_tokens=ctx.tokens, context_report=ctx.report,
+                      context_ms=(time.perf_counter() - t_ctx) * 1000)
 
     def _affordable(self, prompt: Prompt) -> bool:
         """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""

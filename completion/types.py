@@ -64,6 +64,7 @@ class CompletionInfo:
     generated_tokens: int = 0
     context_items: int = 0
     context_tokens: int = 0
+    context_ms: float = 0.0  # time spent gathering repository context
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
     total_ms: float = 0.0

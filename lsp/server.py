@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from lsprotocol import types as t
 from pygls import capabilities as pygls_capabilities
@@ -44,6 +44,8 @@ class TabstopServer(LanguageServer):
         self.last_latency_ms: float | None = None
         self._model_error_shown = ""
         self._log_handler: LspLogHandler | None = None
+        # Features that need the client's `initialized` (dynamic registration, progress) append here.
+        self.on_initialized: list[Callable[["TabstopServer"], None]] = []
 
     # -- status ----------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -114,6 +116,8 @@ def build_server() -> TabstopServer:
     @server.feature(t.INITIALIZED)
     def initialized(ls: TabstopServer, params: t.InitializedParams) -> None:
         ls.send_status()
+        for hook in ls.on_initialized:
+            hook(ls)
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: TabstopServer, params: t.DidChangeConfigurationParams) -> None:
@@ -141,10 +145,11 @@ def build_server() -> TabstopServer:
         if ls._log_handler is not None:
             logging.getLogger().removeHandler(ls._log_handler)
 
-    from lsp.features import commands, debug, documents, inline
+    from lsp.features import commands, debug, documents, inline, workspace_index
 
     documents.register(server)
     debug.register(server)
     inline.register(server)
     commands.register(server)
+    workspace_index.register(server)
     return server

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from completion.context.provider import RepositoryContext
 from completion.engine import CompletionEngine
 from lsp.settings import Settings
 from runtime.backend import Backend, BackendStatus
@@ -21,6 +22,8 @@ class Services:
     def __init__(self, settings: Settings, on_status: StatusCallback | None = None) -> None:
         self.settings = settings
         self.on_status = on_status or (lambda status: None)
+        # Repository context (issue 3): folders are set by lsp/features/workspace_index.py.
+        self.context = RepositoryContext(settings.context)
         self.backend: Backend = self._make_backend(settings)
         self.engine = self._make_engine(settings, self.backend)
 
@@ -29,7 +32,8 @@ class Services:
         return make_backend(settings.backend, settings.model, settings.remote)
 
     def _make_engine(self, settings: Settings, backend: Backend) -> CompletionEngine:
-        return CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family)
+        return CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family,
+                                context=self.context)
 
     def start(self) -> None:
         """Load the model in the background; report the outcome through `on_status`."""
@@ -64,6 +68,8 @@ class Services:
         else:
             self.engine.settings = settings.completion
             self.engine.context_settings = settings.context
+        self.context.apply_settings(settings.context)
 
     async def close(self) -> None:
+        self.context.close()
         await self.backend.close()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import io
 import logging
 import math
 import os
@@ -29,6 +31,32 @@ from runtime.errors import ModelUnavailable, RuntimeBackendError
 
 log = logging.getLogger(__name__)
 HEAL_CANDIDATES = 4096  # top-logit tokens searched for one consistent with the healed text
+
+
+_LLAMA_LOG_CALLBACK = None  # the ctypes callback must outlive every call into llama.cpp
+
+
+def _route_llama_logs() -> None:
+    """Send llama.cpp's own log lines to Python logging (warnings and errors), never to fd 1 or 2 directly."""
+    global _LLAMA_LOG_CALLBACK
+    if _LLAMA_LOG_CALLBACK is not None:
+        return
+    try:
+        import ctypes
+
+        import llama_cpp
+    except ImportError:
+        return
+    native = logging.getLogger("llama.cpp")
+
+    @llama_cpp.llama_log_callback
+    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        if level in (3, 4):  # ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5
+            native.log(logging.INFO if level == 3 else logging.ERROR, "%s",  # its warnings are model trivia
+                       text.decode("utf-8", "replace").rstrip())
+
+    _LLAMA_LOG_CALLBACK = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
 def default_threads() -> int:
@@ -81,6 +109,8 @@ class LlamaCppBackend:
     def _load_sync(self) -> None:
         from llama_cpp import Llama  # deferred: importing loads the native library
 
+        _route_llama_logs()
+
         t0 = time.perf_counter()
         try:
             path, spec = registry.resolve(self.settings.name, verify_hash=self.settings.verify_hash_on_load)
@@ -89,17 +119,26 @@ class LlamaCppBackend:
             raise
         threads = self.settings.n_threads or default_threads()
         try:
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=self.settings.n_ctx,
-                n_batch=self.settings.n_batch,
-                n_ubatch=self.settings.n_batch,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_gpu_layers=self.settings.n_gpu_layers,
-                logits_all=False,
-                verbose=False,
-            )
+            # verbose=True (see below) also makes llama-cpp-python print() its metadata to sys.stderr; that
+            # Python-level stream is swapped for the load only (file descriptors and log handlers untouched).
+            chatter = io.StringIO()
+            with contextlib.redirect_stderr(chatter):
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=self.settings.n_ctx,
+                    n_batch=self.settings.n_batch,
+                    n_ubatch=self.settings.n_batch,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_gpu_layers=self.settings.n_gpu_layers,
+                    logits_all=False,
+                    # verbose=False makes llama-cpp-python dup2 fd 1 and 2 to /dev/null while it loads;
+                    # in `tabstop serve` fd 1 is the LSP channel, so any message another thread sent
+                    # meanwhile (index progress, logs) was silently lost. Keep the fds; its log lines go
+                    # through _route_llama_logs instead.
+                    verbose=True,
+                )
+            log.debug("llama-cpp-python load output: %d characters", len(chatter.getvalue()))
         except (ValueError, RuntimeError, OSError) as exc:
             self._status = BackendStatus("error", f"could not load {path}: {exc}")
             raise ModelUnavailable(self._status.message) from exc
