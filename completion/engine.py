@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 from completion.analyze import analyze
+from completion.heal import split_for_healing
 from completion.config import CompletionSettings, ContextSettings
-from completion.postprocess import PostContext, postprocess, stop_rule
+from completion.postprocess import PostContext, stop_rule
+from completion.postprocess.pipeline import run_filters
+from completion.rank import Candidate, RankContext, rank
 from completion.prompt import cut_window, family_from_metadata, get_template
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
-from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest
+from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult
 from runtime.errors import ModelUnavailable, RuntimeBackendError
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,38 @@ class ContextProvider(Protocol):
     """Repository context (issue 3): analogy windows and signatures under a token budget."""
 
     async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult: ...
+
+
+NEAR_CHARS = 16_000  # text on each side of the cursor that analysis may look at (it needs ~100 lines)
+
+
+def near_cursor(request: Request) -> tuple[str, str]:
+    """Bounded slices before/after the cursor, so analysis costs the same in a 10k-line file."""
+    return (request.text[max(0, request.offset - NEAR_CHARS) : request.offset],
+            request.text[request.offset : request.offset + NEAR_CHARS])
+
+
+def finish_candidates(result: GenerationResult, post: PostContext, info: CompletionInfo) -> list[Candidate]:
+    """Post-process every candidate, rank them, and record what each step cost (runs off the event loop)."""
+    t0 = time.perf_counter()
+    raw = [(result.text, result.mean_logprob, "greedy", result.tokens, None)]
+    raw += [(a.text, a.mean_logprob, "branch", a.tokens, a.first_prob) for a in result.alternatives]
+    candidates: list[Candidate] = []
+    gate_ms = 0.0
+    for text, logprob, source, tokens, first_prob in raw:
+        done = run_filters(text, post)
+        gate_ms += done.ms.get("syntax_gate", 0.0)
+        candidates.append(Candidate(done.text, logprob, source, raw=text, tokens=tokens,
+                                    changed=tuple(done.changed), first_prob=first_prob))
+    info.candidates = len(candidates)
+    info.greedy_text, info.post_changed = candidates[0].text, list(candidates[0].changed)
+    t1 = time.perf_counter()
+    ranked = rank(candidates, RankContext(line_prefix=post.line_prefix, prefix=post.prefix, suffix=post.suffix))
+    info.step_ms["postprocess"] = (t1 - t0) * 1000
+    info.step_ms["syntax_gate"] = gate_ms
+    info.step_ms["rank"] = (time.perf_counter() - t1) * 1000
+    info.step_ms["alternatives"] = sum(a.generate_ms for a in result.alternatives)
+    return ranked
 
 
 def new_completion_id() -> str:
@@ -100,16 +135,20 @@ class CompletionEngine:
         if not s.enabled or request.language in s.disabled_languages:
             info.skipped = "disabled"
             return CompletionResponse([], info)
-        analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing)
-        info.mode = analysis.mode
+        t_an = time.perf_counter()
+        near_prefix, near_suffix = near_cursor(request)
+        analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing,
+                           use_syntax=s.syntax_mode, prefix=near_prefix, suffix=near_suffix)
+        info.step_ms["analyze"] = (time.perf_counter() - t_an) * 1000
+        info.mode, info.mode_source, info.heal = analysis.mode, analysis.mode_source, analysis.heal
         if not analysis.should_complete:
             info.skipped = analysis.reason
             return CompletionResponse([], info)
 
         count = self.backend.count_tokens
         window = cut_window(request.text, request.offset, s.prefix_tokens, s.suffix_tokens, count)
-        heal = analysis.heal
-        prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
+        heal = analysis.heal if window.prefix.endswith(analysis.heal) else ""
+        prefix, middle_start = split_for_healing(window.prefix, heal)
         ctx_result = ContextResult()
         if self.context is not None and self.context_settings.enabled:
             try:
@@ -122,19 +161,24 @@ class CompletionEngine:
         path = relative_path(request.path, request.workspace_folders) if request.path else ""
         repo = os.path.basename(request.workspace_folders[0].rstrip("/")) if request.workspace_folders else ""
         prompt = template.prompt(prefix, window.suffix, path=path, repo=repo, context=ctx_result.files,
-                                 language=request.language, heal=heal)
+                                 language=request.language, heal=heal, middle_start=middle_start)
         info.prompt_text = prompt.text
         post = PostContext(
             line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=window.suffix,
             prefix=window.prefix, mode=analysis.mode, max_lines=s.max_lines, language=request.language,
+            disabled=frozenset() if s.syntax_gate else frozenset({"syntax_gate"}),
         )
         gen = GenerationRequest(
             prompt=prompt,
             max_tokens=s.max_tokens,
             temperature=s.temperature,
+            seed=s.seed,
             deadline=time.monotonic() + s.deadline_ms / 1000,
             should_stop=stop_rule(post),
             request_id=request.request_id,
+            n=max(1, s.candidates),
+            branch_min_prob=s.candidate_min_prob,
+            branch_budget_ms=s.candidate_budget_ms,
         )
         try:
             result = await self.backend.generate(gen, cancel)
@@ -158,9 +202,8 @@ class CompletionEngine:
         info.raw_text = result.text
         items: list[Suggestion] = []
         if result.stop_reason not in ("cancelled",):
-            text = postprocess(result.text, post)
-            if text:
-                items.append(Suggestion(new_completion_id(), text, result.mean_logprob))
+            ranked = await asyncio.to_thread(finish_candidates, result, post, info)
+            items = [Suggestion(new_completion_id(), c.text, c.mean_logprob, c.score) for c in ranked]
         info.total_ms = (time.perf_counter() - t0) * 1000
         log.debug(
             "completion %s: %s, prompt %d tokens (%d evaluated), %d generated, %.0f ms",

@@ -98,26 +98,30 @@ def _indent_width(line: str) -> int:
 
 
 def window(prefix: str, suffix: str, max_before: int = MAX_LINES_BEFORE, max_after: int = MAX_LINES_AFTER) -> SyntaxWindow:
-    """Cut `prefix`/`suffix` (text before/after the cursor) to whole constructs around the cursor."""
-    lines = prefix.split("\n")
+    """Cut `prefix`/`suffix` (text before/after the cursor) to whole constructs around the cursor.
+
+    Only the lines in reach are split off, so the cost does not grow with the file.
+    """
+    lines = prefix.rsplit("\n", max_before + 1)
+    if len(lines) > max_before + 1:
+        lines = lines[1:]  # the first piece is everything beyond reach
     current = len(lines) - 1
-    first = max(0, current - max_before)
     start = None
-    for i in range(current, first - 1, -1):
+    for i in range(current, -1, -1):
         if _starts_construct(lines[i]):
             start = i
             break
     if start is None:  # inside a long construct: the least indented line in reach
         best = None
-        for i in range(current, first - 1, -1):
+        for i in range(current, -1, -1):
             line = lines[i]
             if line.strip() and line.lstrip()[0] not in _CLOSERS:
                 if best is None or _indent_width(line) < _indent_width(lines[best]):
                     best = i
-        start = best if best is not None else first
+        start = best if best is not None else 0
     head = "\n".join(lines[start:])
 
-    after = suffix.split("\n")
+    after = suffix.split("\n", max_after + 1)
     end = min(len(after), max_after + 1)
     for i in range(1, end):
         if _starts_construct(after[i]):

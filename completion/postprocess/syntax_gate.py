@@ -20,6 +20,7 @@ from completion.postprocess.context import PostContext
 
 MAX_TRIALS = 24  # trial parses when trimming; each costs about one window parse
 _TOKEN_END = re.compile(r"\w+|[^\w\s]")
+_CLOSING = ")]}\"'`"
 
 
 @lru_cache(maxsize=16)
@@ -48,12 +49,24 @@ def token_ends(text: str, start: int, end: int) -> list[int]:
     return sorted((m.end() + start for m in _TOKEN_END.finditer(text[start:end]) if m.end() + start < end), reverse=True)
 
 
+def closer_cuts(text: str) -> list[int]:
+    """Offsets just before each closing bracket or quote, longest first."""
+    return [i for i in range(len(text) - 1, 0, -1) if text[i] in _CLOSING and text[:i].strip()]
+
+
 def check(text: str, ctx: PostContext) -> tuple[str, int]:
     """The gated text and how many parses it took (0: no grammar or nothing to check).
 
-    Trimming tries line ends first (longest first), then token ends inside the
-    line after the longest good line prefix: the result is the longest good
-    prefix at a token boundary, found in at most MAX_TRIALS parses.
+    - More errors than without the completion: keep the longest prefix that ends
+      a line and adds none; failing that, the longest such prefix of the first
+      line at a token boundary; failing that, nothing. (A block whose second line
+      breaks keeps its first line rather than half of the second.)
+    - As many errors, but some (the code is incomplete either way): the
+      completion may extend an existing error or add its own that happens to
+      merge with it — `foo(a, ` + `b))` is one ERROR node either way. If cutting
+      before a closing bracket or quote gives strictly fewer errors, the closer
+      was the error: keep the longest such prefix.
+    At most MAX_TRIALS parses in all.
     """
     if not text.strip() or not syntax.supported(ctx.language):
         return text, 0
@@ -62,31 +75,31 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
     if base is None:
         return text, 0
     parses = 1
-    if _errors(ctx.language, win.text(text)) <= base:
-        return text, parses
+    full = _errors(ctx.language, win.text(text))
 
-    def ok(cut: int) -> bool:
+    def errors(cut: int) -> int:
         nonlocal parses
         parses += 1
-        return _errors(ctx.language, win.text(text[:cut].rstrip())) <= base
+        return _errors(ctx.language, win.text(text[:cut].rstrip()))
 
-    good, bad = 0, len(text)  # text[:good] passes (0: nothing does yet), text[:bad] fails
+    if full <= base:
+        if full > 0:
+            for cut in closer_cuts(text)[:MAX_TRIALS]:
+                if errors(cut) < full:
+                    return text[:cut].rstrip(), parses
+        return text, parses
     for cut in line_ends(text):
         if parses > MAX_TRIALS:
-            break
-        if ok(cut):
-            good = cut
-            break
-        bad = cut
-    nl = text.find("\n", good + 1)
-    stop = min(bad, nl if nl >= 0 else len(text))
-    for cut in token_ends(text, good, stop):
+            return "", parses
+        if errors(cut) <= base:
+            return text[:cut].rstrip(), parses
+    nl = text.find("\n", 1)
+    for cut in token_ends(text, 0, nl if nl >= 0 else len(text)):
         if parses > MAX_TRIALS:
             break
-        if text[:cut].strip() and ok(cut):
-            good = cut
-            break
-    return text[:good].rstrip() if good else "", parses
+        if text[:cut].strip() and errors(cut) <= base:
+            return text[:cut].rstrip(), parses
+    return "", parses
 
 
 def apply(text: str, ctx: PostContext) -> str:
