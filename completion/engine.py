@@ -51,6 +51,15 @@ def near_cursor(request: Request) -> tuple[str, str]:
             request.text[request.offset : request.offset + NEAR_CHARS])
 
 
+def post_context(request: Request, prefix: str, suffix: str, mode: str, s: CompletionSettings) -> PostContext:
+    """What the filters and the stop rule know about this request (prefix/suffix: the prompt windows)."""
+    return PostContext(
+        line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=suffix, prefix=prefix,
+        mode=mode, max_lines=s.max_lines, language=request.language,
+        disabled=frozenset() if s.syntax_gate else frozenset({"syntax_gate"}),
+    )
+
+
 def finish_candidates(result: GenerationResult, post: PostContext, info: CompletionInfo) -> list[Candidate]:
     """Post-process every candidate, rank them, and record what each step cost (runs off the event loop)."""
     t0 = time.perf_counter()
@@ -64,6 +73,9 @@ def finish_candidates(result: GenerationResult, post: PostContext, info: Complet
         candidates.append(Candidate(done.text, logprob, source, raw=text, tokens=tokens,
                                     changed=tuple(done.changed), first_prob=first_prob))
     info.candidates = len(candidates)
+    info.candidate_list = [{"text": c.text, "raw": c.raw, "source": c.source, "mean_logprob": c.mean_logprob,
+                            "tokens": c.tokens, "changed": list(c.changed), "first_prob": c.first_prob}
+                           for c in candidates]
     info.greedy_text, info.post_changed = candidates[0].text, list(candidates[0].changed)
     t1 = time.perf_counter()
     ranked = rank(candidates, RankContext(line_prefix=post.line_prefix, prefix=post.prefix, suffix=post.suffix))
@@ -163,11 +175,7 @@ class CompletionEngine:
         prompt = template.prompt(prefix, window.suffix, path=path, repo=repo, context=ctx_result.files,
                                  language=request.language, heal=heal, middle_start=middle_start)
         info.prompt_text = prompt.text
-        post = PostContext(
-            line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=window.suffix,
-            prefix=window.prefix, mode=analysis.mode, max_lines=s.max_lines, language=request.language,
-            disabled=frozenset() if s.syntax_gate else frozenset({"syntax_gate"}),
-        )
+        post = post_context(request, window.prefix, window.suffix, analysis.mode, s)
         gen = GenerationRequest(
             prompt=prompt,
             max_tokens=s.max_tokens,

@@ -76,6 +76,7 @@ class CompletionInfo:
     greedy_text: str = ""  # the plain greedy completion after post-processing (to compare with the ranked first)
     post_changed: list[str] = field(default_factory=list)  # filters that changed the greedy completion
     step_ms: dict[str, float] = field(default_factory=dict)  # analyze, postprocess, syntax_gate, rank, alternatives
+    candidate_list: list[dict] = field(default_factory=list)  # every candidate before ranking (text, source, logprob…)
 
 
 @dataclass
