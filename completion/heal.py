@@ -10,8 +10,11 @@ consistent with the cut text (runtime/healing.py), and the cut text is stripped
 from the result again.
 
 What is cut (the "heal" text), at the end of the cursor's line:
-- a partial word, with the one character before it when that is a space or a
-  dot, because BPE vocabularies glue those to the word (` self`, `.format`);
+- a partial word, with the one character before it when that is a space, a
+  tab or a dot, because BPE vocabularies glue those to the word: Qwen2.5
+  tokenizes `    return x` as `'   ', ' return', ' x'`, `\treturn` as one
+  token, `a.format(` as `' a', '.format', '('` — so the cut lands on the
+  boundary the tokenizer itself would use;
 - a lone trailing dot (`obj.|`), with nothing before it;
 - a partial operator run (`a <`, `x -`, `i +`), with its leading space;
 A longer cut costs nothing in quality — the constraint only narrows the first
@@ -47,7 +50,7 @@ def heal_text(line_prefix: str, rules: HealRules = HealRules()) -> str:
         m = re.search(r"[^\W\d]\w*$", line_prefix)
         if m:
             start = m.start()
-            if rules.lead and start > 0 and line_prefix[start - 1] in " ." and line_prefix[: start - 1].strip():
+            if rules.lead and start > 0 and line_prefix[start - 1] in " \t.":
                 start -= 1
             return line_prefix[start:]
         if line_prefix.endswith("."):

@@ -12,7 +12,8 @@ from runtime.healing import consistent, missing, strip_heal
     # mid-identifier
     ("setattr(sel", "sel"),
     ("        return sel", " sel"),
-    ("    ret", "ret"),  # a word after indentation only: indentation is its own token
+    ("    ret", " ret"),  # Qwen: '    return' is '   ' + ' return'
+    ("\tret", "\tret"),  # and '\treturn' is one token
     ("ret", "ret"),
     # after a dot, and a word after a dot
     ("x = '{}'.fo", ".fo"),
