@@ -27,7 +27,10 @@ class Prompt:
     `text` is what a raw-completion backend evaluates. `prefix`/`suffix`/`context`
     are kept for servers that build the FIM prompt themselves (llama.cpp `/infill`,
     Ollama `suffix`). `heal` is text cut from the end of the prefix for token
-    healing: the completion must begin with it, and it is stripped afterwards.
+    healing: the generated text must begin with it, and a backend returns only
+    what follows it — constrained where it sees logits, otherwise filtered with
+    `runtime.healing.strip_heal` (a generation that does not reproduce it is
+    discarded).
     `special_tokens` lists the template's control tokens, so a backend can tokenize
     them as specials and everything else (the user's code) as plain text.
     """
