@@ -147,3 +147,14 @@ async def test_engine_heals_mid_identifier(local_backend):
     response = await engine.complete(Request(uri="file:///d.py", text=text, offset=offset, language="python"))
     assert response.info.heal == ".fo"
     assert response.items and response.items[0].text.startswith("rmat(")
+
+
+@pytest.mark.parametrize("need", [b".fo", b" sel", b" <", b"\tret", b"{}'.f", "é".encode()[:1]])
+def test_vocabulary_index_finds_exactly_the_consistent_tokens(local_backend, need):
+    """The sorted-vocabulary lookup agrees with a brute-force scan of every token."""
+    from runtime.healing import consistent
+
+    llm = local_backend._llm
+    brute = {i for i in range(llm.n_vocab()) if consistent(local_backend._piece(i), need)}
+    assert brute, "every byte is a token in a byte-level vocabulary"
+    assert set(local_backend._allowed(need).tolist()) == brute
