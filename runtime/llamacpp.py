@@ -204,9 +204,9 @@ class LlamaCppBackend:
                 if cancel.cancelled or request.past_deadline() or (budget_end is not None and time.monotonic() >= budget_end):
                     break
                 llm.n_tokens = len(tokens)  # rewind to the end of the prompt: the KV cache is kept up to here
-                run = self._decode(first_logits, token, request, cancel, rng)
-                if run.reason == "cancelled":
-                    break
+                run = self._decode(first_logits, token, request, cancel, rng, until=budget_end)
+                if run.reason in ("cancelled", "deadline", "budget"):
+                    break  # an alternative cut short is unfinished code: not worth showing
                 alternatives.append(GenerationCandidate(
                     text=run.text, stop_reason=run.reason, tokens=len(run.logprobs), mean_logprob=run.mean_logprob,
                     first_prob=prob, generate_ms=run.ms))
@@ -217,11 +217,12 @@ class LlamaCppBackend:
         )
 
     def _decode(self, logits: np.ndarray, forced: int | None, request: GenerationRequest, cancel: CancelToken,
-                rng: np.random.Generator) -> "_Run":
+                rng: np.random.Generator, until: float | None = None) -> "_Run":
         """Generate one completion from the current KV state whose next-token logits are `logits`.
 
-        `forced` fixes the first token (branching); the healed text is stripped
-        from the result, and stop rules see only what follows it.
+        `forced` fixes the first token (branching); `until` (monotonic) bounds an
+        alternative by the candidate budget. The healed text is stripped from
+        the result, and stop rules see only what follows it.
         """
         llm = self._llm
         t1 = time.perf_counter()
@@ -238,6 +239,9 @@ class LlamaCppBackend:
                 break
             if request.past_deadline():
                 run.reason = "deadline"
+                break
+            if until is not None and time.monotonic() >= until:
+                run.reason = "budget"
                 break
             if step == 0 and forced is not None:
                 token, logprob = forced, _logprob(logits, forced)

@@ -158,3 +158,14 @@ def test_vocabulary_index_finds_exactly_the_consistent_tokens(local_backend, nee
     brute = {i for i in range(llm.n_vocab()) if consistent(local_backend._piece(i), need)}
     assert brute, "every byte is a token in a byte-level vocabulary"
     assert set(local_backend._allowed(need).tolist()) == brute
+
+
+async def test_candidate_budget_bounds_the_alternatives(local_backend):
+    prefix = "def pick(items):\n    result = items."
+    heal = heal_text(prefix.split("\n")[-1])
+    cut, middle = split_for_healing(prefix, heal)
+    prompt = QWEN.prompt(cut, "\n    return result\n", heal=heal, middle_start=middle)
+    tight = GenerationRequest(prompt=prompt, max_tokens=12, should_stop=line_stop, n=3, branch_min_prob=0.02,
+                              branch_budget_ms=0.001)
+    result = await local_backend.generate(tight, CancelToken())
+    assert result.text and result.alternatives == []  # the main candidate is never cut by the budget
