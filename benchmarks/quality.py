@@ -86,7 +86,7 @@ async def run(args: argparse.Namespace) -> dict:
     backend.load_blocking()
     load_s = time.perf_counter() - t0
     common = dict(prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens, max_tokens=args.max_tokens,
-                  deadline_ms=600_000, candidate_budget_ms=args.candidate_budget_ms)
+                  deadline_ms=600_000, candidate_budget_ms=args.candidate_budget_ms, candidate_min_prob=args.min_prob)
     plain_s = CompletionSettings(token_healing=False, candidates=1, **common)
     full_s = CompletionSettings(token_healing=True, candidates=args.candidates, **common)
     plain, full = CompletionEngine(backend, plain_s), CompletionEngine(backend, full_s)
@@ -250,6 +250,8 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=24)
     parser.add_argument("--candidates", type=int, default=3)
     parser.add_argument("--candidate-budget-ms", type=int, default=600_000)
+    parser.add_argument("--min-prob", type=float, default=CompletionSettings.candidate_min_prob,
+                        help="first-token probability an extra candidate needs")
     parser.add_argument("--out", default="")
     parser.add_argument("--summarize", default="", help="print the summary of a saved --out file and exit")
     parser.add_argument("-v", "--verbose", action="store_true")
