@@ -33,7 +33,8 @@ import numpy as np
 from benchmarks.cases import Case, collect, site_packages
 from completion.analyze import analyze
 from completion.config import CompletionSettings
-from completion.engine import CompletionEngine, near_cursor, post_context
+from completion.candidates import near_cursor, post_context
+from completion.engine import CompletionEngine
 from completion.postprocess import postprocess, syntax_gate
 from completion.prompt import cut_window
 from completion.types import Request

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 from completion.analyze import analyze
-from completion.heal import split_for_healing
+from completion.candidates import finish_candidates, near_cursor, post_context
 from completion.config import CompletionSettings, ContextSettings
-from completion.postprocess import PostContext, stop_rule
-from completion.postprocess.pipeline import run_filters
-from completion.rank import Candidate, RankContext, rank
+from completion.heal import split_for_healing
+from completion.postprocess import stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
-from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult
+from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest
 from runtime.errors import ModelUnavailable, RuntimeBackendError
 
 log = logging.getLogger(__name__)
@@ -40,50 +39,6 @@ class ContextProvider(Protocol):
     """Repository context (issue 3): analogy windows and signatures under a token budget."""
 
     async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult: ...
-
-
-NEAR_CHARS = 16_000  # text on each side of the cursor that analysis may look at (it needs ~100 lines)
-
-
-def near_cursor(request: Request) -> tuple[str, str]:
-    """Bounded slices before/after the cursor, so analysis costs the same in a 10k-line file."""
-    return (request.text[max(0, request.offset - NEAR_CHARS) : request.offset],
-            request.text[request.offset : request.offset + NEAR_CHARS])
-
-
-def post_context(request: Request, prefix: str, suffix: str, mode: str, s: CompletionSettings) -> PostContext:
-    """What the filters and the stop rule know about this request (prefix/suffix: the prompt windows)."""
-    return PostContext(
-        line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=suffix, prefix=prefix,
-        mode=mode, max_lines=s.max_lines, language=request.language,
-        disabled=frozenset() if s.syntax_gate else frozenset({"syntax_gate"}),
-    )
-
-
-def finish_candidates(result: GenerationResult, post: PostContext, info: CompletionInfo) -> list[Candidate]:
-    """Post-process every candidate, rank them, and record what each step cost (runs off the event loop)."""
-    t0 = time.perf_counter()
-    raw = [(result.text, result.mean_logprob, "greedy", result.tokens, None)]
-    raw += [(a.text, a.mean_logprob, "branch", a.tokens, a.first_prob) for a in result.alternatives]
-    candidates: list[Candidate] = []
-    gate_ms = 0.0
-    for text, logprob, source, tokens, first_prob in raw:
-        done = run_filters(text, post)
-        gate_ms += done.ms.get("syntax_gate", 0.0)
-        candidates.append(Candidate(done.text, logprob, source, raw=text, tokens=tokens,
-                                    changed=tuple(done.changed), first_prob=first_prob))
-    info.candidates = len(candidates)
-    info.candidate_list = [{"text": c.text, "raw": c.raw, "source": c.source, "mean_logprob": c.mean_logprob,
-                            "tokens": c.tokens, "changed": list(c.changed), "first_prob": c.first_prob}
-                           for c in candidates]
-    info.greedy_text, info.post_changed = candidates[0].text, list(candidates[0].changed)
-    t1 = time.perf_counter()
-    ranked = rank(candidates, RankContext(line_prefix=post.line_prefix, prefix=post.prefix, suffix=post.suffix))
-    info.step_ms["postprocess"] = (t1 - t0) * 1000
-    info.step_ms["syntax_gate"] = gate_ms
-    info.step_ms["rank"] = (time.perf_counter() - t1) * 1000
-    info.step_ms["alternatives"] = sum(a.generate_ms for a in result.alternatives)
-    return ranked
 
 
 def new_completion_id() -> str:
