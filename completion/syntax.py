@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -162,18 +162,3 @@ def error_count(tree: Any) -> int:
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 return count
-
-
-ErrorCounter = Callable[[str], "int | None"]
-
-
-def error_counter(language: str) -> ErrorCounter | None:
-    """A function text -> error count for one language, or None without a grammar."""
-    if parser_for(language) is None:
-        return None
-
-    def count(text: str) -> int | None:
-        tree = parse(language, text)
-        return None if tree is None else error_count(tree)
-
-    return count
