@@ -127,6 +127,52 @@ async def run(args: argparse.Namespace) -> dict:
     return {"rows": rows, "micro": micro, "load_s": load_s, "args": vars(args), "loadavg": os.getloadavg()}
 
 
+def refilter(result: dict) -> dict:
+    """Recompute every post-processed variant from the saved raw generations with the current filters and ranking.
+
+    Post-processing and ranking are pure, so changing them needs no model
+    calls: only a tokenizer (vocabulary-only load) to cut the same windows.
+    """
+    from llama_cpp import Llama
+
+    from completion.postprocess.pipeline import run_filters
+    from completion.rank import Candidate, RankContext, rank
+    from runtime import registry
+
+    a = result["args"]
+    path, _ = registry.resolve(a["model"])
+    vocab = Llama(model_path=str(path), vocab_only=True, verbose=False)
+
+    def count(text: str) -> int:
+        return len(vocab.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+
+    root = str(site_packages())
+    cases = collect(a["cases"], seed=a["seed"])
+    s = CompletionSettings(prefix_tokens=a["prefix_tokens"], suffix_tokens=a["suffix_tokens"])
+    for case, row in zip(cases, result["rows"]):
+        if case.target != row["target"]:
+            raise SystemExit(f"cases differ from the saved run at {case.path}:{case.line}; installed files changed?")
+        request = request_for(case, root)
+        near_prefix, near_suffix = near_cursor(request)
+        mode = analyze(request, healing=False, prefix=near_prefix, suffix=near_suffix).mode
+        window = cut_window(request.text, request.offset, s.prefix_tokens, s.suffix_tokens, count)
+        on = post_context(request, window.prefix, window.suffix, mode, s)
+        off = post_context(request, window.prefix, window.suffix, mode, replace(s, syntax_gate=False))
+        row["plain_nogate"] = postprocess(row["plain_info"]["raw_text"], off)
+        row["plain"] = postprocess(row["plain_info"]["raw_text"], on)
+        row["healed_nogate"] = postprocess(row["full_info"]["raw_text"], off)
+        row["healed"] = postprocess(row["full_info"]["raw_text"], on)
+        cands = []
+        for c in row["candidate_list"]:
+            done = run_filters(c["raw"], on)
+            cands.append(Candidate(done.text, c["mean_logprob"], c["source"], raw=c["raw"], tokens=c["tokens"],
+                                   changed=tuple(done.changed), first_prob=c["first_prob"]))
+        ranked = rank(cands, RankContext(line_prefix=request.line_prefix, prefix=window.prefix, suffix=window.suffix))
+        row["items"] = [c.text for c in ranked]
+        row["ranked"] = ranked[0].text if ranked else ""
+    return result
+
+
 def micro_timings(backend, cases: list[Case], root: str, settings: CompletionSettings) -> dict:
     """CPU cost of the healing constraint per token and of the syntax gate per candidate (no model calls)."""
     rng = np.random.default_rng(0)
@@ -255,11 +301,14 @@ def main() -> None:
                         help="first-token probability an extra candidate needs")
     parser.add_argument("--out", default="")
     parser.add_argument("--summarize", default="", help="print the summary of a saved --out file and exit")
+    parser.add_argument("--refilter", action="store_true",
+                        help="with --summarize: recompute post-processing and ranking with the current code first")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.summarize:
         with open(args.summarize) as fh:
-            print(summarize(json.load(fh)))
+            saved = json.load(fh)
+        print(summarize(refilter(saved) if args.refilter else saved))
         return
     result = asyncio.run(run(args))
     if args.out:

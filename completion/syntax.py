@@ -141,8 +141,13 @@ def parse(language: str, text: str) -> Any | None:
     return parser.parse(text.encode("utf-8"))
 
 
-def error_count(tree: Any) -> int:
-    """ERROR and MISSING nodes in the tree (an ERROR subtree counts once)."""
+def error_count(tree: Any, before: int | None = None) -> int:
+    """ERROR and MISSING nodes in the tree (an ERROR subtree counts once).
+
+    With `before` (a byte offset), only nodes that start before it count: the
+    window's far end may cut a construct (a docstring, say) and the errors
+    that causes say nothing about the completion.
+    """
     if not tree.root_node.has_error:
         return 0
     count = 0
@@ -150,7 +155,9 @@ def error_count(tree: Any) -> int:
     while True:
         node = cursor.node
         descend = True
-        if node.is_error:
+        if before is not None and node.start_byte >= before:
+            descend = False
+        elif node.is_error:
             count += 1
             descend = False
         elif node.is_missing:

@@ -1,7 +1,9 @@
 """FIM syntax verification: a completion must not make the code around the cursor parse worse.
 
 Parse (window head + completion + window tail) with tree-sitter and compare its
-ERROR/MISSING node count with (head + tail) alone. The code at the cursor is
+ERROR/MISSING node count with (head + tail) alone, counting only errors that
+start before the end of the line where the completion ends (the window's far
+edge can cut a docstring in half; those errors say nothing about the completion). The code at the cursor is
 usually incomplete already, so "no errors" is not the bar: "no more errors than
 without the completion" is. A completion that adds errors is trimmed to its
 longest prefix, at a line or token boundary, that does not; if none does, it is
@@ -23,15 +25,22 @@ _TOKEN_END = re.compile(r"\w+|[^\w\s]")
 _CLOSING = ")]}\"'`"
 
 
+def _limit(head: str, middle: str, tail: str) -> int:
+    """Byte offset of the end of the line where the completion ends: errors starting later are not counted."""
+    nl = tail.find("\n")
+    rest = tail if nl < 0 else tail[:nl]
+    return len((head + middle + rest).encode("utf-8")) + 1
+
+
 @lru_cache(maxsize=16)
 def _base_errors(language: str, head: str, tail: str) -> int | None:
     tree = syntax.parse(language, head + tail)
-    return None if tree is None else syntax.error_count(tree)
+    return None if tree is None else syntax.error_count(tree, _limit(head, "", tail))
 
 
-def _errors(language: str, text: str) -> int:
-    tree = syntax.parse(language, text)
-    return 0 if tree is None else syntax.error_count(tree)
+def _errors(language: str, win: syntax.SyntaxWindow, middle: str) -> int:
+    tree = syntax.parse(language, win.text(middle))
+    return 0 if tree is None else syntax.error_count(tree, _limit(win.head, middle, win.tail))
 
 
 def line_ends(text: str) -> list[int]:
@@ -75,12 +84,12 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
     if base is None:
         return text, 0
     parses = 1
-    full = _errors(ctx.language, win.text(text))
+    full = _errors(ctx.language, win, text)
 
     def errors(cut: int) -> int:
         nonlocal parses
         parses += 1
-        return _errors(ctx.language, win.text(text[:cut].rstrip()))
+        return _errors(ctx.language, win, text[:cut].rstrip())
 
     if full <= base:
         if full > 0:
