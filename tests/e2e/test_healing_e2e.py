@@ -33,7 +33,7 @@ async def client(lsp_client: LanguageClient):
         capabilities=t.ClientCapabilities(general=t.GeneralClientCapabilities(position_encodings=[t.PositionEncodingKind.Utf16])),
         root_uri=ROOT.as_uri(),
         # a generous deadline: the test machine is shared; this checks behaviour, not speed
-        initialization_options={"completion": {"maxTokens": 16, "deadlineMs": 120000, "prefixTokens": 256}},
+        initialization_options={"completion": {"maxTokens": 16, "deadlineMs": 120000, "prefixTokens": 256, "candidates": 3}},
     ))
     yield
     await lsp_client.shutdown_session()
