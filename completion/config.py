@@ -20,9 +20,18 @@ class CompletionSettings:
     typed_middle: bool = True  # keep the prompt while typing on a line; typed text continues the middle
     prefetch: bool = True  # after an accept, start the next completion speculatively
     single_line_mid_line: bool = True
-    token_healing: bool = True  # re-generate the partial word before the cursor (see completion/analyze.py)
+    token_healing: bool = True  # re-generate the partial token before the cursor (see completion/heal.py)
+    syntax_mode: bool = True  # decide line-or-block from the tree-sitter tree where a grammar exists
+    syntax_gate: bool = True  # trim or drop completions that make the code around the cursor parse worse
+    # Completions to rank (1: greedy only); extra ones branch after the prompt. Off by
+    # default: on rest-of-line cases they never added an exact match (docs/quality.md)
+    # and each one costs a full line of generation.
+    candidates: int = 1
+    candidate_budget_ms: int = 400  # time the extra candidates may take after the first one
+    candidate_min_prob: float = 0.1  # an extra candidate's first token needs at least this probability
     completion_fallback: bool = False  # also answer textDocument/completion (clients without inline)
     temperature: float = 0.0
+    seed: int = 0  # sampling seed when temperature > 0 (fixed: the same request gives the same answer)
 
 
 @dataclass

@@ -23,10 +23,11 @@ from typing import Callable, Protocol, Sequence
 from cache.completion_cache import CompletionCache
 from completion.analyze import Analysis, analyze
 from completion.anchor import Anchor, middle_and_heal, typed_since
+from completion.candidates import finish_candidates, near_cursor, post_context
 from completion.budget import SpeedModel
 from completion.config import CompletionSettings, ContextSettings
 from completion.lifecycle import AdaptiveDebounce
-from completion.postprocess import PostContext, postprocess, stop_rule
+from completion.postprocess import PostContext, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
 from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult, Prompt
@@ -243,8 +244,12 @@ class CompletionEngine:
 
         if not s.enabled or request.language in s.disabled_languages:
             return done([], "disabled")
-        analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing)
-        info.mode = analysis.mode
+        t_an = time.perf_counter()
+        near_prefix, near_suffix = near_cursor(request)
+        analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing,
+                           use_syntax=s.syntax_mode, prefix=near_prefix, suffix=near_suffix)
+        info.step_ms["analyze"] = (time.perf_counter() - t_an) * 1000
+        info.mode, info.mode_source, info.heal = analysis.mode, analysis.mode_source, analysis.heal
         if not analysis.should_complete:
             return done([], analysis.reason)
 
@@ -277,6 +282,10 @@ class CompletionEngine:
             deadline=time.monotonic() + s.deadline_ms / 1000,
             should_stop=stop_rule(built.post),
             request_id=request.request_id,
+            seed=s.seed,
+            n=max(1, s.candidates),
+            branch_min_prob=s.candidate_min_prob,
+            branch_budget_ms=s.candidate_budget_ms,
         )
         # The KV cache starts holding this prompt as soon as evaluation starts, so the anchor
         # is valid for the next keystroke even if this request is cancelled half-way.
@@ -298,12 +307,10 @@ class CompletionEngine:
         self._record(result, built, info)
         items: list[Suggestion] = []
         if result.stop_reason != "cancelled":
-            raw = result.text
-            if result.stop_reason in ("length", "deadline") and analysis.mode == "block" and "\n" in raw.strip():
-                raw = raw[: raw.rstrip().rfind("\n")]  # the last line was cut off mid-way
-            text = postprocess(raw, built.post)
-            if text:
-                items.append(Suggestion(new_completion_id(), text, result.mean_logprob))
+            if result.stop_reason in ("length", "deadline") and analysis.mode == "block" and "\n" in result.text.strip():
+                result.text = result.text[: result.text.rstrip().rfind("\n")]  # the last line was cut off mid-way
+            ranked = await asyncio.to_thread(finish_candidates, result, built.post, info)
+            items = [Suggestion(new_completion_id(), c.text, c.mean_logprob, c.score) for c in ranked]
         if items and s.cache:
             self.cache.put(request.uri, fingerprint, request.prefix, request.suffix, [i.text for i in items],
                            [i.id for i in items], built.anchor.context_paths)
@@ -341,10 +348,7 @@ class CompletionEngine:
         template = get_template(self.family())
         path = relative_path(request.path, request.workspace_folders) if request.path else ""
         repo = os.path.basename(request.workspace_folders[0].rstrip("/")) if request.workspace_folders else ""
-        post = PostContext(
-            line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=request.suffix[:4000],
-            prefix=request.prefix[-4000:], mode=analysis.mode, max_lines=s.max_lines, language=request.language,
-        )
+        post = post_context(request, request.prefix[-4000:], request.suffix[:4000], analysis.mode, s)
 
         def render(anchor: Anchor, middle: str, heal: str) -> Prompt:
             return template.prompt(anchor.prefix, anchor.suffix, path=path, repo=repo, context=anchor.context,
@@ -375,7 +379,7 @@ class CompletionEngine:
         s = self.settings
         count = self.backend.count_tokens
         window = cut_window(request.text, request.offset, prefix_budget, s.suffix_tokens, count)
-        heal = analysis.heal
+        heal = analysis.heal if window.prefix.endswith(analysis.heal) else ""
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
         t_ctx = time.perf_counter()
