@@ -30,6 +30,9 @@ class Prompt:
     healing: the completion must begin with it, and it is stripped afterwards.
     `special_tokens` lists the template's control tokens, so a backend can tokenize
     them as specials and everything else (the user's code) as plain text.
+    `unhealed_text` is `text` rendered with the healed text left in the prefix: a
+    remote server cannot constrain its first tokens, so when its continuation of
+    the cut prompt does not reproduce `heal`, the backend retries with this one.
     """
 
     text: str
@@ -40,6 +43,7 @@ class Prompt:
     heal: str = ""
     special_tokens: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
+    unhealed_text: str = ""
 
 
 StopRule = Callable[[str], "int | None"]

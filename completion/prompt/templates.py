@@ -74,8 +74,9 @@ class FimTemplate:
         context = tuple(kw.get("context", ()) or ())  # type: ignore[arg-type]
         heal = str(kw.pop("heal", "") or "")
         text = self.render(prefix, suffix, **kw)  # type: ignore[arg-type]
+        unhealed = self.render(prefix + heal, suffix, **kw) if heal else ""  # type: ignore[arg-type]
         return Prompt(text=text, prefix=prefix, suffix=suffix, family=self.family, context=context,
-                      heal=heal, special_tokens=self.special_tokens, stop=self.stop)
+                      heal=heal, special_tokens=self.special_tokens, stop=self.stop, unhealed_text=unhealed)
 
 
 def _comment_header(context: tuple[ContextFile, ...], path: str, language: str) -> str:
