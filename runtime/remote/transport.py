@@ -199,8 +199,11 @@ class Transport:
                 raise RemoteStreamError(f"stream stalled: nothing for {read_timeout:.1f}s") from None
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
                 raise RemoteStreamError(f"connection lost mid-stream ({type(exc).__name__})") from None
-        for line in lines.flush():
-            event = parser.line(line)
+        for line in lines.flush():  # text after the last newline: a complete last line, or a cut one
+            try:
+                event = parser.line(line)
+            except RemoteStreamError:
+                raise RemoteStreamError("stream ended inside a message (truncated)") from None
             if event is not None:
                 yield event
         for event in parser.end():
