@@ -49,6 +49,7 @@ class StandIn:
     seen: list[Seen] = field(default_factory=list)
     disconnects: int = 0
     prompt_tokens: int = 42
+    redirect_to: str = ""  # fault "redirect": answer 307 to this URL
     apply_stops: bool = True  # False: behave like a server that ignores `stop` (the client must cut)
     _429_sent: bool = False
 
@@ -70,7 +71,12 @@ class StandIn:
         self.seen.append(Seen(request.url.path, dict(request.headers), body))
         return body
 
-    async def _fault_before(self) -> Response | None:
+    async def _fault_before(self, request: Request | None = None) -> Response | None:
+        if self.fault == "redirect":
+            return Response(status_code=307, headers={"location": self.redirect_to})
+        if self.fault == "echo_auth" and request is not None:  # a careless proxy that echoes credentials
+            auth = request.headers.get("authorization", "")
+            return JSONResponse({"error": {"code": 401, "message": f"invalid credentials {auth!r}"}}, status_code=401)
         if self.fault == "slow_first_byte":
             await asyncio.sleep(self.delay_s)
         if self.fault == "http500":
@@ -114,7 +120,7 @@ class StandIn:
         error = _check_llama(request.url.path, body)
         if error:
             return JSONResponse({"error": {"code": 400, "message": error, "type": "invalid_request_error"}}, status_code=400)
-        early = await self._fault_before()
+        early = await self._fault_before(request)
         if early is not None:
             return early
         pieces = self._pieces(request.url.path, body)
@@ -156,9 +162,11 @@ class StandIn:
             return JSONResponse({"error": "model is required"}, status_code=400)
         if body["model"] != self.model:
             return JSONResponse({"error": f"model '{body['model']}' not found"}, status_code=404)
-        early = await self._fault_before()
+        early = await self._fault_before(request)
         if early is not None:
-            return JSONResponse({"error": "llama runner process has terminated"}, status_code=early.status_code)
+            if early.status_code >= 500 or early.status_code == 429:  # Ollama's own error shape
+                return JSONResponse({"error": "llama runner process has terminated"}, status_code=early.status_code)
+            return early
         options = body.get("options") or {}
         pieces, stop_type, _ = _limit(self._pieces(request.url.path, body), options.get("num_predict", -1),
                                       (options.get("stop") or []) if self.apply_stops else [])
