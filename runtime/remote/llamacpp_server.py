@@ -43,6 +43,7 @@ class LlamaCppServerBackend(RemoteBackend):
             "stop": list(p.stop),
             "stream": True,
             "cache_prompt": s.cache_prompt,
+            "repeat_penalty": 1.0,  # code repeats its own names; older servers default to 1.1
         }
         if s.logprobs:
             body["n_probs"] = 1

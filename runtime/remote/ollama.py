@@ -42,6 +42,7 @@ class OllamaBackend(RemoteBackend):
                 "temperature": request.temperature,
                 "seed": request.seed,
                 "stop": list(p.stop),
+                "repeat_penalty": 1.0,  # Ollama's default 1.1 steers code away from the names it must repeat
             },
         }
         if s.use_suffix_param:

@@ -8,7 +8,9 @@ llama-cpp-python 0.3.x does not build a correct one — docs/remote.md).
 
 Beyond the standard parameters (left out with `strict_openai`) we send
 `skip_special_tokens: false`, so that vLLM returns control tokens such as
-`<|file_sep|>` and our stop strings can match them, and ask for
+`<|file_sep|>` and our stop strings can match them, and `repeat_penalty: 1.0`
+(llama-cpp-python's server defaults to 1.1, which penalises exactly what code
+completion needs: repeating the names already in the file), and ask for
 `stream_options.include_usage` to learn the prompt size. Wire format: SSE
 `data: {"choices": [{"text", "logprobs", "finish_reason"}]}` ending with
 `data: [DONE]`.
@@ -67,6 +69,7 @@ class OpenAIBackend(RemoteBackend):
             body["logprobs"] = 1
         if not s.strict_openai:
             body["skip_special_tokens"] = False
+            body["repeat_penalty"] = 1.0  # llama-cpp-python defaults to 1.1, which steers code away from its own names
         return body
 
     def _can_unheal(self, prompt) -> bool:
