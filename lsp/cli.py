@@ -33,8 +33,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("listening on %s: anyone who can reach it can read your code through completions", host)
         server.start_tcp(host, int(port))
     else:
-        server.start_io()
+        server.start_io(*_protocol_streams())
     return 0
+
+
+def _protocol_streams():
+    """The protocol gets its own copy of stdout; file descriptor 1 then points at stderr.
+
+    Why: llama-cpp-python silences native logging while it loads a model by
+    dup2-ing /dev/null over fds 1 and 2 process-wide. A model loading on the
+    inference thread (e.g. the remote backend's preloaded fallback) would then
+    swallow whatever the event loop writes to stdout meanwhile — a completion
+    response lost, the client waiting forever. Any native library printing to
+    fd 1 would also corrupt the protocol; now it lands in the log instead.
+    """
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return sys.stdin.buffer, protocol_out
 
 
 def _settings_from_args(args: argparse.Namespace):
