@@ -177,6 +177,8 @@ class RemoteBackend:
         if request.deadline is not None:
             deadline = min(deadline, request.deadline)
         healed = bool(prompt.heal)
+        if deadline <= time.monotonic():  # spent upstream (context gathering): not the server's fault
+            return self._result("deadline", run)
         try:
             try:
                 return await self._stream(request, run, deadline, healed)
