@@ -70,18 +70,26 @@ def requests_for(path: Path, n: int) -> list[Request]:
     return out
 
 
-def settings(max_tokens: int) -> CompletionSettings:
-    return CompletionSettings(max_tokens=max_tokens, prefix_tokens=384, suffix_tokens=64, deadline_ms=120000,
-                              token_healing=False)
+def settings(args) -> CompletionSettings:
+    return CompletionSettings(max_tokens=args.max_tokens, prefix_tokens=args.prefix_tokens, suffix_tokens=32,
+                              deadline_ms=300000, token_healing=False)
 
 
-async def run_all(engine: CompletionEngine, requests: list[Request]) -> tuple[list[float], list[str]]:
+PROMPTS: dict[int, list[str]] = {}
+
+
+async def run_all(engine: CompletionEngine, requests: list[Request], label: str = "") -> tuple[list[float], list[str]]:
     times, texts = [], []
-    for request in requests:
+    prompts = PROMPTS.setdefault(id(engine), [])
+    for i, request in enumerate(requests, 1):
         t0 = time.perf_counter()
         response = await engine.complete(request)
         times.append((time.perf_counter() - t0) * 1000)
         texts.append(response.info.raw_text)
+        prompts.append(response.info.prompt_text)
+        if label:
+            print(f"  {label} {i:2d}: {times[-1]:7.0f} ms  prompt {response.info.prompt_tokens_evaluated:4d} evaluated"
+                  f"  {response.info.raw_text[:40]!r}", file=sys.stderr, flush=True)
     return times, texts
 
 
@@ -105,33 +113,61 @@ def start_openai_server(model: Path, port: int, threads: int, log: Path) -> subp
 
 
 async def overhead(args, model: Path, requests: list[Request]) -> None:
-    local = LlamaCppBackend(LocalModelSettings(name=str(model), n_threads=args.threads, n_ctx=4096))
-    local.load_blocking()
-    await run_all(CompletionEngine(local, settings(args.max_tokens)), requests[:1])  # warm-up (first load effects)
-    local_times, local_texts = await run_all(CompletionEngine(local, settings(args.max_tokens)), requests)
-    await local.close()
-    del local
-
+    """Paired runs: each completion in-process, then the same through HTTP, so both see the same load."""
     port = free_port()
     log = Path(tempfile.mkdtemp()) / "llama_cpp_server.log"
     proc = start_openai_server(model, port, args.threads, log)
+    local = LlamaCppBackend(LocalModelSettings(name=str(model), n_threads=args.threads, n_ctx=4096, n_batch=128))
+    local.load_blocking()
+    remote = OpenAIBackend(RemoteSettings(url=f"http://127.0.0.1:{port}/v1", first_byte_timeout_s=300,
+                                          read_timeout_s=120, total_timeout_s=600, logprobs=False))
+    # The same prompts on both sides: the remote's token count is normally an estimate
+    # (~3 characters a token; ResilientBackend uses the local tokenizer once it is loaded).
+    remote.count_tokens = local.count_tokens  # type: ignore[method-assign]
     try:
-        remote = OpenAIBackend(RemoteSettings(url=f"http://127.0.0.1:{port}/v1", first_byte_timeout_s=120,
-                                              read_timeout_s=60, total_timeout_s=300, logprobs=False))
-        engine = CompletionEngine(remote, settings(args.max_tokens))
-        await run_all(engine, requests[:1])
-        remote_times, remote_texts = await run_all(engine, requests)
-        await remote.close()
+        local_engine, remote_engine = CompletionEngine(local, settings(args)), CompletionEngine(remote, settings(args))
+        local_engine_paired, remote_engine_paired = local_engine, remote_engine
+        local_times, remote_times, same = [], [], 0
+        for i, request in enumerate(requests, 1):
+            (lt,), (la,) = await run_all(local_engine, [request])
+            (rt,), (ra,) = await run_all(remote_engine, [request])
+            local_times.append(lt)
+            remote_times.append(rt)
+            same += la == ra
+            print(f"  {i:2d}: in-process {lt:7.0f} ms | http {rt:7.0f} ms | {'same' if la == ra else 'DIFFERENT'} "
+                  f"{la[:30]!r}", file=sys.stderr, flush=True)
+        # The fixed cost of the HTTP path: the same request again, its prompt fully cached on both
+        # sides, one new token — what is left is JSON, SSE, TCP and the server's Python layer.
+        one = CompletionSettings(max_tokens=1, prefix_tokens=args.prefix_tokens, suffix_tokens=32,
+                                 deadline_ms=300000, token_healing=False)
+        local_engine, remote_engine = CompletionEngine(local, one), CompletionEngine(remote, one)
+        warm_local, warm_remote = [], []
+        for request in requests[-1:] * (args.n + 1):
+            (lt,), _ = await run_all(local_engine, [request])
+            (rt,), _ = await run_all(remote_engine, [request])
+            warm_local.append(lt)
+            warm_remote.append(rt)
+        warm_local, warm_remote = warm_local[1:], warm_remote[1:]
     finally:
+        await remote.close()
+        await local.close()
         proc.terminate()
         proc.wait(10)
-    same = sum(a == b for a, b in zip(local_texts, remote_texts))
+    same_prompts = sum(a == b for a, b in zip(PROMPTS[id(local_engine_paired)], PROMPTS[id(remote_engine_paired)]))
     diffs = [r - lo for r, lo in zip(remote_times, local_times)]
-    print(f"\n== {len(requests)} completions, {args.threads} threads, max_tokens {args.max_tokens} ==")
+    warm_diffs = [r - lo for r, lo in zip(warm_remote, warm_local)]
+    print(f"\n== {len(requests)} completions, {args.threads} threads, prefix {args.prefix_tokens} tokens, "
+          f"max_tokens {args.max_tokens}, paired, load average now {os.getloadavg()[0]:.1f} ==")
     print(f"in-process          {percentiles(local_times)}")
     print(f"OpenAI over HTTP    {percentiles(remote_times)}")
     print(f"difference per req  {percentiles(diffs)}")
-    print(f"identical completions: {same}/{len(requests)}")
+    print(f"identical prompts: {same_prompts}/{len(requests)}, identical completions: {same}/{len(requests)}")
+    print(f"\n== the same fully cached request again, 1 new token, {len(warm_local)} times ==")
+    print("(llama-cpp-python samples an exact prompt match from the logits it kept: no model work,")
+    print(" so its time is the whole HTTP + server overhead; in-process re-decodes the last prompt token)")
+    print(f"in-process          {percentiles(warm_local)}")
+    print(f"OpenAI over HTTP    {percentiles(warm_remote)}")
+    print(f"difference per req  {percentiles(warm_diffs)}")
 
 
 async def fallback(model: Path, requests: list[Request]) -> None:
@@ -159,7 +195,8 @@ async def fallback(model: Path, requests: list[Request]) -> None:
                 answered_at = (time.perf_counter() - t0) * 1000
                 print(f"{name:10s}: failing requests took {', '.join(f'{x:.0f}' for x in failed)} ms; "
                       f"circuit open after {opened_at:.0f} ms; first local answer at {answered_at:.0f} ms "
-                      f"(that request {took:.0f} ms)")
+                      f"(that request {took:.0f} ms, {response.info.stop_reason}, "
+                      f"{'a suggestion' if response.items else 'no suggestion'})")
                 break
             failed.append(took)
             if backend.state == "open" and opened_at is None:
@@ -172,16 +209,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--max-tokens", type=int, default=24)
+    p.add_argument("--max-tokens", type=int, default=16)
+    p.add_argument("--prefix-tokens", type=int, default=256)
     p.add_argument("--file", default=str(ROOT / "runtime" / "llamacpp.py"))
     p.add_argument("--skip-overhead", action="store_true")
+    p.add_argument("--skip-fallback", action="store_true")
     args = p.parse_args()
     model, _ = registry.resolve("default")
     requests = requests_for(Path(args.file), args.n)
     print(f"model {model.name}; file {args.file}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if not args.skip_fallback:
+        asyncio.run(fallback(model, requests))
     if not args.skip_overhead:
         asyncio.run(overhead(args, model, requests))
-    asyncio.run(fallback(model, requests))
 
 
 if __name__ == "__main__":
