@@ -151,13 +151,13 @@ async def test_cancel_closes_the_stream(standin):
     cancel.cancel()
     result = await task
     assert result.stop_reason == "cancelled" and result.text == ""
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 2.0  # noticed within a few polls, not at the 20 s read limit
     for _ in range(100):  # the server notices the closed connection
         if standin.disconnects:
             break
         await asyncio.sleep(0.02)
     await backend.close()
-    assert standin.disconnects == 1
+    assert standin.disconnects >= 1  # (an earlier test's early close may be counted late)
 
 
 async def test_deadline_mid_stream_keeps_what_arrived(standin):
