@@ -12,3 +12,5 @@ def register(server) -> None:
     @server.command(ACCEPT_COMMAND)
     def accept(ls, completion_id: str = "") -> None:
         log.info("accepted completion %s", completion_id)
+        if ls.services is not None:
+            ls.services.engine.on_accept(str(completion_id))  # prefetch what comes next

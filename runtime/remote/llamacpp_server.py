@@ -48,10 +48,12 @@ class LlamaCppServerBackend(RemoteBackend):
         if s.logprobs:
             body["n_probs"] = 1
         if s.infill:
-            body["input_prefix"] = p.prefix if healed else p.prefix + p.heal
+            # The healed text goes back where it was cut from: the typed middle, else the prefix.
+            unheal = "" if healed else p.heal
+            body["input_prefix"] = p.prefix + ("" if p.middle_start else unheal)
             body["input_suffix"] = p.suffix
             body["input_extra"] = [{"filename": c.path, "text": c.text} for c in p.context]
-            body["prompt"] = ""
+            body["prompt"] = p.middle_start + (unheal if p.middle_start else "")  # after FIM_MID
         else:
             body["prompt"] = p.text if healed or not p.heal else p.unhealed_text
         return body

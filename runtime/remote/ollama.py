@@ -46,7 +46,7 @@ class OllamaBackend(RemoteBackend):
             },
         }
         if s.use_suffix_param:
-            body.update(prompt=p.prefix + heal, suffix=p.suffix, raw=False)
+            body.update(prompt=p.prefix + p.middle_start + heal, suffix=p.suffix, raw=False)
         else:
             body.update(prompt=p.text if not heal else p.unhealed_text, raw=True)
         if s.logprobs:

@@ -59,7 +59,7 @@ class OpenAIBackend(RemoteBackend):
         if s.model:
             body["model"] = s.model
         if s.use_suffix_param:
-            body["prompt"] = p.prefix + heal
+            body["prompt"] = p.prefix + p.middle_start + heal  # typed middle joins the prefix
             body["suffix"] = p.suffix
         else:
             body["prompt"] = p.text if not heal else p.unhealed_text
