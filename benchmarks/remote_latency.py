@@ -186,21 +186,23 @@ async def fallback(model: Path, requests: list[Request]) -> None:
         backend.start_loading().result()  # preloaded, as the language server does at start
         engine = CompletionEngine(backend, completion)
         t0 = time.perf_counter()
-        failed, opened_at, answered_at = [], None, None
+        failed, opened_at, local = [], None, []
         for request in requests:
             t1 = time.perf_counter()
             response = await engine.complete(request)
             took = (time.perf_counter() - t1) * 1000
             if response.info.backend == "local":
-                answered_at = (time.perf_counter() - t0) * 1000
-                print(f"{name:10s}: failing requests took {', '.join(f'{x:.0f}' for x in failed)} ms; "
-                      f"circuit open after {opened_at:.0f} ms; first local answer at {answered_at:.0f} ms "
-                      f"(that request {took:.0f} ms, {response.info.stop_reason}, "
-                      f"{'a suggestion' if response.items else 'no suggestion'})")
-                break
+                local.append(f"{took:.0f} ms ({response.info.stop_reason}"
+                             f"{', a suggestion' if response.items else ', no suggestion'})")
+                if response.items or len(local) >= 5:
+                    break
+                continue
             failed.append(took)
             if backend.state == "open" and opened_at is None:
                 opened_at = (time.perf_counter() - t0) * 1000
+        print(f"{name:10s}: failing requests took {', '.join(f'{x:.0f}' for x in failed)} ms; "
+              f"circuit open after {opened_at:.0f} ms; then local requests: {'; '.join(local)}; "
+              f"first local suggestion at {(time.perf_counter() - t0) * 1000:.0f} ms")
         await backend.close()
     blackhole.close()
 

@@ -37,7 +37,6 @@ class ResilientBackend:
                  local_factory: Callable[[], Backend] | None = None) -> None:
         self.remote = remote
         self.settings = settings
-        self.name = remote.name
         self._local_factory = local_factory if settings.fallback_to_local else None
         self._local: Backend | None = None
         self._listeners: list[StatusListener] = []
@@ -76,14 +75,21 @@ class ResilientBackend:
 
     def _open_status(self, why: str, probing: bool = True) -> BackendStatus:
         retry = f"; retrying every {self.settings.probe_interval_s:g}s" if probing else ""
+        name = self.remote.name
         if self._local_factory is not None:
-            return BackendStatus("fallback", f"remote {self.name} failing ({why}); using the local model{retry}")
-        return BackendStatus("error", f"remote {self.name} failing ({why}); no completions{retry}")
+            return BackendStatus("fallback", f"remote {name} failing ({why}); using the local model{retry}")
+        return BackendStatus("error", f"remote {name} failing ({why}); no completions{retry}")
 
     # -- Backend protocol --------------------------------------------------------------------
     @property
     def _falling_back(self) -> bool:
         return self._state == "open" and self._local_factory is not None
+
+    @property
+    def name(self) -> str:
+        """"local" while the local model answers, so the completion layer applies its local-only
+        latency machinery (prompt sizing to the CPU's speed, KV warm-up) during a fallback."""
+        return "local" if self._falling_back else self.remote.name
 
     @property
     def model_name(self) -> str:
@@ -121,7 +127,7 @@ class ResilientBackend:
         if self._state == "open":
             if self._local_factory is not None:
                 return await self._ensure_local().generate(request, cancel)
-            return GenerationResult("", "error", self.remote.model_name, self.name)
+            return GenerationResult("", "error", self.remote.model_name, self.remote.name)
         result = await self.remote.generate(request, cancel)
         if result.stop_reason == "error":
             self._failure(self.remote.last_error or "error")
@@ -144,7 +150,7 @@ class ResilientBackend:
         if self._state == "half-open" or self._failures >= threshold:
             self._open(why)
         else:
-            self._set_status(BackendStatus("degraded", f"remote {self.name} failed {self._failures}/{threshold}: {why}"))
+            self._set_status(BackendStatus("degraded", f"remote {self.remote.name} failed {self._failures}/{threshold}: {why}"))
 
     def _success(self) -> None:
         self._failures = 0
@@ -170,6 +176,6 @@ class ResilientBackend:
             if ok:
                 self._failures = 0
                 self._state = "half-open"
-                self._set_status(BackendStatus("ready", f"remote {self.name} answering again ({detail})"))
+                self._set_status(BackendStatus("ready", f"remote {self.remote.name} answering again ({detail})"))
                 return
-            log.info("remote %s probe: %s", self.name, detail)
+            log.info("remote %s probe: %s", self.remote.name, detail)

@@ -62,7 +62,7 @@ async def test_dead_remote_falls_back_to_local_and_reports_it(client: LanguageCl
         await asyncio.sleep(0.05)
     fallback = [s for s in client.statuses if s["state"] == "fallback"]
     assert fallback and "using the local model" in fallback[0]["message"] and "ConnectError" in fallback[0]["message"]
-    assert fallback[0]["backend"] == "llamacpp"
+    assert fallback[0]["backend"] == "local"  # who answers now
 
     second = await inline(client)  # now the local model answers
     assert second.items and second.items[0].insert_text.strip()
