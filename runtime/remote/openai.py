@@ -69,7 +69,7 @@ class OpenAIBackend(RemoteBackend):
             body["logprobs"] = 1
         if not s.strict_openai:
             body["skip_special_tokens"] = False
-            body["repeat_penalty"] = 1.0  # llama-cpp-python defaults to 1.1, which steers code away from its own names
+            body["repeat_penalty"] = 1.0  # llama-cpp-python defaults to 1.1; code must repeat its own names
         return body
 
     def _can_unheal(self, prompt) -> bool:
