@@ -333,7 +333,8 @@ class CompletionEngine:
         info.prompt_ms, info.generate_ms = result.prompt_ms, result.generate_ms
         info.raw_text = result.text
         info.mean_logprob = result.mean_logprob
-        self.speed.observe(result.prompt_tokens_evaluated, result.prompt_ms, result.tokens, result.generate_ms)
+        if result.backend == "local":  # the speed model sizes local prompts; a GPU server's pace would mislead it
+            self.speed.observe(result.prompt_tokens_evaluated, result.prompt_ms, result.tokens, result.generate_ms)
 
     def _remember(self, request: Request, items: list[Suggestion], info: CompletionInfo) -> None:
         for item in items:

@@ -25,11 +25,18 @@ class Services:
         # Repository context (issue 3): folders are set by lsp/features/workspace_index.py.
         self.context = RepositoryContext(settings.context)
         self.backend: Backend = self._make_backend(settings)
+        self._subscribe(self.backend)
         self.engine = self._make_engine(settings, self.backend)
 
     @staticmethod
     def _make_backend(settings: Settings) -> Backend:
         return make_backend(settings.backend, settings.model, settings.remote)
+
+    def _subscribe(self, backend: Backend) -> None:
+        """Forward a backend's own status changes (remote healthy / degraded / fallback) to the client."""
+        add_listener = getattr(backend, "add_status_listener", None)
+        if add_listener is not None:
+            add_listener(lambda status: self.on_status(status) if backend is self.backend else None)
 
     def _make_engine(self, settings: Settings, backend: Backend) -> CompletionEngine:
         return CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family,
@@ -42,6 +49,8 @@ class Services:
         if start is None:
             return
         future = start()
+        if future is None:  # nothing to load (a remote backend without a preloaded fallback)
+            return
         backend = self.backend
 
         def done(fut) -> None:
@@ -62,6 +71,7 @@ class Services:
             log.info("backend settings changed: reloading")
             previous = self.backend
             self.backend = self._make_backend(settings)
+            self._subscribe(self.backend)
             self.engine = self._make_engine(settings, self.backend)
             await previous.close()
             self.start()

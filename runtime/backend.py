@@ -35,6 +35,11 @@ class Prompt:
     tokenizes the template's control tokens as specials and everything else (the
     user's code, which may contain look-alikes) as plain text. `special_tokens`
     lists the family's control tokens (stop detection, remote stop strings).
+    `unhealed_text` is `text` rendered with the healed text left in the prefix: a
+    remote server cannot constrain its first tokens, so when its continuation of
+    the cut prompt does not reproduce `heal`, the backend retries with this one.
+    `middle_start` is text already typed after the cursor's anchor, rendered after
+    the middle token (`text` contains it; `/infill` sends it as `prompt`).
     """
 
     text: str
@@ -46,6 +51,8 @@ class Prompt:
     special_tokens: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
     segments: tuple[tuple[str, bool], ...] = ()
+    unhealed_text: str = ""
+    middle_start: str = ""
 
 
 StopRule = Callable[[str], "int | None"]
