@@ -138,8 +138,9 @@ def build_server() -> TabstopServer:
         if ls._log_handler is not None:
             logging.getLogger().removeHandler(ls._log_handler)
 
-    from lsp.features import commands, inline
+    from lsp.features import commands, inline, telemetry
 
     inline.register(server)
     commands.register(server)
+    telemetry.register(server)
     return server

@@ -9,6 +9,7 @@ import logging
 from typing import Callable
 
 from completion.engine import CompletionEngine
+from lsp.feedback import Feedback
 from lsp.settings import Settings
 from runtime.backend import Backend, BackendStatus
 from runtime.factory import make_backend
@@ -23,6 +24,7 @@ class Services:
         self.on_status = on_status or (lambda status: None)
         self.backend: Backend = self._make_backend(settings)
         self.engine = self._make_engine(settings, self.backend)
+        self.feedback = Feedback(settings)  # telemetry + acceptance filter (docs/telemetry.md)
 
     @staticmethod
     def _make_backend(settings: Settings) -> Backend:
@@ -54,6 +56,7 @@ class Services:
         """Apply new settings; a different backend or model is loaded afresh."""
         old = self.settings
         self.settings = settings
+        self.feedback.configure(settings)
         if (settings.backend, settings.model, settings.remote) != (old.backend, old.model, old.remote):
             log.info("backend settings changed: reloading")
             previous = self.backend
@@ -66,4 +69,5 @@ class Services:
             self.engine.context_settings = settings.context
 
     async def close(self) -> None:
+        await self.feedback.aclose()
         await self.backend.close()

@@ -9,6 +9,8 @@ Why these choices:
   killed mid-write leaves the file consistent and every committed row intact.
 - `auto_vacuum=INCREMENTAL`, so pruning old rows (retention, size cap) gives the
   space back without a full VACUUM that would lock out the other processes.
+- Code columns (opt-in) pass through `redact` here, at the last step before
+  the disk, so no caller can store a secret by forgetting to.
 - A file that is not a database, or a malformed one, is moved aside
   (`telemetry.db.corrupt-<time>`) and rebuilt: telemetry is never worth a crash.
 
@@ -28,10 +30,12 @@ from typing import Any, Iterable, Iterator
 from sqlite_utils import Database
 
 from cache.telemetry.migrations import migrate
+from cache.telemetry.redact import redact
 
 log = logging.getLogger(__name__)
 KINDS = ("requested", "shown", "accepted", "partial", "rejected", "outcome")
 JSON_COLUMNS = ("features", "context_kinds")
+CODE_COLUMNS = ("prefix", "suffix", "completion")  # opt-in only; always redacted on the way in
 
 
 class TelemetryError(Exception):
@@ -133,6 +137,8 @@ class TelemetryStore:
                 value = json.dumps(value, sort_keys=True, separators=(",", ":"))
             elif isinstance(value, bool):
                 value = int(value)
+            elif key in CODE_COLUMNS and isinstance(value, str):
+                value = redact(value)
             row[key] = value
         return row
 

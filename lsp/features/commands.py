@@ -12,3 +12,6 @@ def register(server) -> None:
     @server.command(ACCEPT_COMMAND)
     def accept(ls, completion_id: str = "") -> None:
         log.info("accepted completion %s", completion_id)
+        feedback = getattr(ls.services, "feedback", None) if ls.services else None
+        if feedback is not None and completion_id:
+            feedback.accepted(ls, completion_id)
