@@ -5,7 +5,11 @@ Two groups, because the server uses them at two moments:
   surroundings, the language, what the user did with the previous suggestion and
   how long ago), so a model on them alone can skip generation altogether;
 - *post-generation* features describe the suggestion itself (length, mean token
-  log-probability, how generation stopped, latency, context used).
+  log-probability, how generation stopped, context used).
+
+Latency is stored with every event but is not a model input: it measures the
+machine's load at that moment more than the suggestion, and a filter that
+learned it would behave differently on a busy and an idle machine.
 
 Raw values are stored with each telemetry event (JSON), and turned into a
 vector only here, so a filter retrained later can use features differently
@@ -193,7 +197,6 @@ def _post_vector(f: dict[str, Any]) -> dict[str, float]:
     v["logprob_known"] = 0.0 if lp is None else 1.0
     v["generated_tokens_log"] = _log1p(f.get("generated_tokens", 0))
     v.update(_onehot("stop", f.get("stop_reason"), STOP_REASONS))
-    v["latency_log"] = _log1p(f.get("latency_ms", 0))
     v["prompt_tokens_log"] = _log1p(f.get("prompt_tokens", 0))
     v["context_items_log"] = _log1p(f.get("context_items", 0))
     v["context_tokens_log"] = _log1p(f.get("context_tokens", 0))

@@ -63,10 +63,10 @@ def repo_files(root: Path, *, max_kb: int = 512, exclude: Sequence[str] = SECRET
     try:
         out = subprocess.run(["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
                              capture_output=True, check=True, timeout=60)
-        names = [n for n in out.stdout.decode("utf-8", "replace").split("\0") if n]
+        names = [n for n in out.stdout.decode("utf-8", "replace").split("\0") if n] or None
     except (OSError, subprocess.SubprocessError):
         names = None
-    if names is None:
+    if names is None:  # not a git checkout (or one that ignores this folder): walk it
         names = []
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))

@@ -168,6 +168,17 @@ class FeedbackTracker:
                 continue
             self.rejected(cid, reason="typed_over" if typed else "new_request", implicit=True)
 
+    def dismiss_document(self, uri: str, reason: str = "dismissed") -> None:
+        """The user left the document (closed it): its shown, unresolved suggestions were rejected."""
+        for cid in self._live.pop(uri, []):
+            p = self._recent.get(cid)
+            if p is None or p.state:
+                continue
+            if p.shown or not self.client_reports_show:
+                self.rejected(cid, reason=reason, implicit=True)
+            else:
+                p.state = "superseded"
+
     # -- the client side -------------------------------------------------------------------
     def shown(self, completion_id: str) -> None:
         self.client_reports_show = True
