@@ -22,9 +22,9 @@ THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
 
 class NotEnoughData(ValueError):
-    def __init__(self, need: int, have: int, detail: str = "") -> None:
+    def __init__(self, need: int, have: int, message: str = "") -> None:
         self.need, self.have = need, have
-        super().__init__(f"need {need} labelled events, have {have}{detail}")
+        super().__init__(message or f"need {need} labelled events, have {have}")
 
 
 @dataclass
@@ -135,12 +135,14 @@ def train_filter(records: Sequence[CompletionRecord], *, test_share: float = 0.2
         raise NotEnoughData(min_events, len(data))
     if min(n_pos, len(data) - n_pos) < min_per_class:
         raise NotEnoughData(min_events, len(data),
-                            f" ({n_pos} accepted, {len(data) - n_pos} rejected; need {min_per_class} of each)")
+                            f"need {min_per_class} accepted and {min_per_class} rejected events, have {n_pos} "
+                            f"accepted and {len(data) - n_pos} rejected")
     n_test = max(1, int(round(len(data) * test_share)))
     train, test = data[:-n_test], data[-n_test:]
     y_train, y_test = labels[:-n_test], labels[-n_test:]
     if len(set(y_test)) < 2:
-        raise NotEnoughData(min_events, len(data), " (the held-out part has only one class)")
+        raise NotEnoughData(min_events, len(data), f"the newest {n_test} labelled events (held out for "
+                            "evaluation) are all accepted or all rejected; need more varied data")
     feats = lambda rs: [r.features for r in rs]  # noqa: E731
     full, full_epochs = fit_stage(feats(train), y_train, "full", seed=seed)
     pre, pre_epochs = fit_stage(feats(train), y_train, "pre", seed=seed)

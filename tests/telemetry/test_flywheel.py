@@ -77,7 +77,7 @@ def test_simulation_writes_a_labelled_event_log(simulated):
 def test_filter_trained_on_simulated_events_beats_a_constant_predictor(simulated):
     records = build_records(TelemetryStore(simulated["db"]).open().events())
     model, report = train_filter(records, min_events=200)
-    assert report.n_test >= 60
+    assert report.n_test >= 50
     assert 0 < report.acceptance_test < 1
     assert report.auc > 0.6, report  # a constant predictor scores 0.5
     assert report.log_loss < report.log_loss_constant, report  # and it is better calibrated than the base rate
