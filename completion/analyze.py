@@ -14,7 +14,9 @@ from completion.types import Request
 
 _CLOSERS_ONLY = re.compile(r"[\s)\]}>'\"`;:,.]*")
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
-_HEAL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$|\.$")
+# BPE vocabularies attach a leading space to the next word (" self"), so a trailing
+# space, or the space before a partial word, is healed along with the word.
+_HEAL = re.compile(r"(?<=\S) ?[A-Za-z_][A-Za-z0-9_]*$|\.$|(?<=\S) $")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def analyze(request: Request, *, single_line_mid_line: bool = True, healing: boo
     else:
         mode = "line" if single_line_mid_line else "block"
     heal = ""
-    if healing and mode == "line" and line_prefix and not line_prefix[-1].isspace():
+    if healing and mode == "line" and line_prefix.strip():
         match = _HEAL.search(line_prefix)
         heal = match.group(0) if match else ""
     return Analysis(True, "", mode, indent, heal)

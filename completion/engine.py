@@ -1,29 +1,40 @@
-"""One completion, end to end: analyze → (cache) → context → prompt → generate → postprocess.
+"""One completion, end to end: analyze → cache → debounce → context → prompt → generate → postprocess.
 
-The engine owns per-document supersession: a newer request for the same document
-cancels the older one's token, and the backend notices between tokens. It never
-raises for "no completion this time" — the response is empty and `info.skipped`
-says why — so a handler can always answer the editor.
+The engine owns the request lifecycle per document: a newer request supersedes
+the older one (its cancel token is set and the backend stops between tokens),
+automatic requests wait an adaptive debounce, typing through a shown
+suggestion is answered from the cache, and after an accept the next completion
+is prefetched. It never raises for "no completion this time" — the response is
+empty and `info.skipped` says why — so a handler can always answer the editor.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from dataclasses import dataclass, replace
 from typing import Callable, Protocol, Sequence
 
-from completion.analyze import analyze
+from cache.completion_cache import CompletionCache
+from completion.analyze import Analysis, analyze
+from completion.anchor import Anchor, middle_and_heal, typed_since
+from completion.budget import SpeedModel
 from completion.config import CompletionSettings, ContextSettings
+from completion.lifecycle import AdaptiveDebounce
 from completion.postprocess import PostContext, postprocess, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
-from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest
+from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult, Prompt
 from runtime.errors import ModelUnavailable, RuntimeBackendError
 
 log = logging.getLogger(__name__)
+RECENT_LIMIT = 512
+EXPECTED_GEN_TOKENS = 8  # a typical rest-of-line completion, for latency estimates
+MIN_PREFIX_TOKENS = 192  # below this the model lacks the context to be useful
 
 
 @dataclass(frozen=True)
@@ -31,12 +42,31 @@ class ContextResult:
     files: tuple[ContextFile, ...] = ()
     tokens: int = 0
     report: tuple[str, ...] = ()  # one line per item: score, kind, path (for --show-prompt)
+    paths: frozenset[str] = frozenset()  # files the context came from (cache invalidation)
 
 
 class ContextProvider(Protocol):
     """Repository context (issue 3): analogy windows and signatures under a token budget."""
 
     async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult: ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A suggestion we returned, kept for prefetch-after-accept and telemetry."""
+
+    request: Request
+    text: str
+    info: CompletionInfo
+
+
+@dataclass
+class _Built:
+    prompt: Prompt
+    post: PostContext
+    anchor: Anchor
+    reused_anchor: bool
+    shrunk: bool  # prompt was cut below the configured budgets to meet the latency budget
 
 
 def new_completion_id() -> str:
@@ -54,6 +84,20 @@ def relative_path(path: str, folders: Sequence[str]) -> str:
     return os.path.basename(path)
 
 
+def _common_prefix_len(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # binary search on slice equality: memcmp-speed for long prompts
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 class CompletionEngine:
     def __init__(
         self,
@@ -63,108 +107,299 @@ class CompletionEngine:
         *,
         fim_family: str = "auto",
         context: ContextProvider | None = None,
+        cache: CompletionCache | None = None,
+        debounce: AdaptiveDebounce | None = None,
     ) -> None:
         self.backend = backend
         self.settings = settings
         self.context_settings = context_settings or ContextSettings()
         self.fim_family = fim_family
         self.context = context
+        self.cache = cache if cache is not None else CompletionCache()
+        self.debounce = debounce if debounce is not None else AdaptiveDebounce()
+        self.speed = SpeedModel()
         self._inflight: dict[str, CancelToken] = {}
+        self._anchors: dict[str, Anchor] = {}
+        self._last_prompt = ""  # what the backend's KV cache holds (local backend)
+        self.recent: OrderedDict[str, Shown] = OrderedDict()
+        self._prefetch: dict[str, tuple[str, str, asyncio.Task[CompletionResponse]]] = {}
+        self._warm: asyncio.Task[None] | None = None
+        self._warm_cancel: CancelToken | None = None
+        self.history: deque[dict[str, object]] = deque(maxlen=4096)  # per-request facts for benchmarks
 
+    # -- configuration -----------------------------------------------------------------------
     def family(self) -> str:
         if self.fim_family != "auto":
             return self.fim_family
         metadata = getattr(self.backend, "metadata", None) or {}
         return family_from_metadata(metadata)
 
+    def fingerprint(self) -> str:
+        """What a cached suggestion depends on besides the text: model, template, settings."""
+        raw = f"{self.backend.name}|{self.backend.model_name}|{self.family()}|{self.settings!r}|{self.context_settings!r}"
+        return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+    # -- lifecycle ---------------------------------------------------------------------------
     def cancel_document(self, uri: str, reason: str = "superseded") -> None:
         token = self._inflight.pop(uri, None)
         if token is not None:
             token.cancel(reason)
 
+    def forget_document(self, uri: str) -> None:
+        """The document was closed: drop its state."""
+        self.cancel_document(uri, "closed")
+        self._anchors.pop(uri, None)
+        self.cache.invalidate_document(uri)
+        self.debounce.forget(uri)
+
+    def context_changed(self, paths: set[str]) -> None:
+        """Files used as context changed: suggestions built from them are stale."""
+        dropped = self.cache.invalidate_paths(paths)
+        for uri, anchor in list(self._anchors.items()):
+            if anchor.context_paths & paths:
+                del self._anchors[uri]
+        if dropped:
+            log.debug("context change invalidated %d cached completions", dropped)
+
     async def complete(self, request: Request, cancel: CancelToken | None = None) -> CompletionResponse:
         """Complete at the request's cursor; supersedes any running request for the same document."""
         cancel = cancel or CancelToken()
+        pending = self._prefetch.pop(request.uri, None)
+        if pending is not None:
+            before, after, task = pending
+            if before == request.prefix and after == request.suffix:
+                try:
+                    await asyncio.shield(task)  # the prefetch is for exactly this state: let it finish
+                except asyncio.CancelledError:
+                    if cancel.cancelled or task.cancelled():
+                        raise
+            else:
+                task.cancel()
+        self._cancel_warm()
         self.cancel_document(request.uri)
         self._inflight[request.uri] = cancel
         try:
-            return await self._complete(request, cancel)
+            return await self._complete(request, cancel, debounce=True)
         finally:
             if self._inflight.get(request.uri) is cancel:
                 del self._inflight[request.uri]
 
-    async def _complete(self, request: Request, cancel: CancelToken) -> CompletionResponse:
+    def on_accept(self, completion_id: str) -> Shown | None:
+        """The user accepted a suggestion: prefetch the completion that follows it."""
+        shown = self.recent.get(completion_id)
+        if shown is None or not self.settings.prefetch:
+            return shown
+        req = shown.request
+        text = req.prefix + shown.text + req.suffix
+        nxt = replace(req, text=text, offset=req.offset + len(shown.text), version=None, trigger="automatic",
+                      request_id=f"prefetch-{completion_id}")
+        old = self._prefetch.pop(req.uri, None)
+        if old is not None:
+            old[2].cancel()
+        task = asyncio.get_running_loop().create_task(self._run_prefetch(nxt))
+        self._prefetch[req.uri] = (nxt.prefix, nxt.suffix, task)
+        return shown
+
+    async def _run_prefetch(self, request: Request) -> CompletionResponse:
+        cancel = CancelToken()
+        self.cancel_document(request.uri)
+        self._inflight[request.uri] = cancel
+        try:
+            return await self._complete(request, cancel, debounce=False)
+        except asyncio.CancelledError:
+            cancel.cancel("prefetch cancelled")
+            raise
+        finally:
+            if self._inflight.get(request.uri) is cancel:
+                del self._inflight[request.uri]
+
+    def _cancel_warm(self) -> None:
+        if self._warm_cancel is not None:
+            self._warm_cancel.cancel("a request arrived")
+            self._warm_cancel = None
+
+    # -- the pipeline ------------------------------------------------------------------------
+    async def _complete(self, request: Request, cancel: CancelToken, *, debounce: bool) -> CompletionResponse:
         t0 = time.perf_counter()
         s = self.settings
         info = CompletionInfo(model=self.backend.model_name, backend=self.backend.name)
+
+        def done(items: list[Suggestion], skipped: str = "") -> CompletionResponse:
+            info.skipped = skipped
+            info.total_ms = (time.perf_counter() - t0) * 1000
+            self.history.append({
+                "request_id": request.request_id, "uri": request.uri, "items": len(items), "skipped": skipped,
+                "cache_hit": info.cache_hit, "stop_reason": info.stop_reason, "layout": info.extra_layout,
+                "prompt_tokens": info.prompt_tokens, "evaluated": info.prompt_tokens_evaluated,
+                "generated": info.generated_tokens, "total_ms": round(info.total_ms, 1),
+            })
+            return CompletionResponse(items, info)
+
         if not s.enabled or request.language in s.disabled_languages:
-            info.skipped = "disabled"
-            return CompletionResponse([], info)
+            return done([], "disabled")
         analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing)
         info.mode = analysis.mode
         if not analysis.should_complete:
-            info.skipped = analysis.reason
-            return CompletionResponse([], info)
+            return done([], analysis.reason)
 
-        count = self.backend.count_tokens
-        window = cut_window(request.text, request.offset, s.prefix_tokens, s.suffix_tokens, count)
-        heal = analysis.heal
-        prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
-        ctx_result = ContextResult()
-        if self.context is not None and self.context_settings.enabled:
-            try:
-                ctx_result = await self.context.gather(request, self.context_settings.budget_tokens, count)
-            except (OSError, ValueError, RuntimeError) as exc:  # context is an extra: never fatal
-                log.warning("context gathering failed: %s", exc)
-        info.context_items, info.context_tokens = len(ctx_result.files), ctx_result.tokens
-        info.context_report = list(ctx_result.report)
-        template = get_template(self.family())
-        path = relative_path(request.path, request.workspace_folders) if request.path else ""
-        repo = os.path.basename(request.workspace_folders[0].rstrip("/")) if request.workspace_folders else ""
-        prompt = template.prompt(prefix, window.suffix, path=path, repo=repo, context=ctx_result.files,
-                                 language=request.language, heal=heal)
-        info.prompt_text = prompt.text
-        post = PostContext(
-            line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=window.suffix,
-            prefix=window.prefix, mode=analysis.mode, max_lines=s.max_lines, language=request.language,
-        )
+        fingerprint = self.fingerprint()
+        if s.cache:
+            hit = self.cache.get(request.uri, fingerprint, request.prefix, request.suffix)
+            if hit is not None:
+                info.cache_hit = True
+                items = [Suggestion(new_completion_id(), text) for text in hit.texts]
+                self._remember(request, items, info)
+                return done(items)
+
+        if debounce and s.debounce:
+            delay = self.debounce.delay_ms(request.uri, request.trigger)
+            if delay:
+                await asyncio.sleep(delay / 1000)
+            if cancel.cancelled:
+                return done([], "superseded")
+
+        built = await self._build(request, analysis)
+        info.context_items = len(built.anchor.context)
+        info.prompt_text = built.prompt.text
+        info.extra_layout = "typed-middle" if built.reused_anchor else ("shrunk" if built.shrunk else "full")
         gen = GenerationRequest(
-            prompt=prompt,
-            max_tokens=s.max_tokens,
+            prompt=built.prompt,
+            max_tokens=s.max_tokens if analysis.mode == "block" else min(s.max_tokens, s.max_line_tokens),
             temperature=s.temperature,
             deadline=time.monotonic() + s.deadline_ms / 1000,
-            should_stop=stop_rule(post),
+            should_stop=stop_rule(built.post),
             request_id=request.request_id,
         )
         try:
             result = await self.backend.generate(gen, cancel)
         except ModelUnavailable as exc:
-            info.skipped = f"model unavailable: {exc}"
-            info.total_ms = (time.perf_counter() - t0) * 1000
-            return CompletionResponse([], info)
+            return done([], f"model unavailable: {exc}")
         except RuntimeBackendError as exc:
             log.warning("generation failed: %s", exc)
-            info.skipped = f"backend error: {exc}"
-            info.total_ms = (time.perf_counter() - t0) * 1000
-            return CompletionResponse([], info)
+            self._last_prompt = ""
+            return done([], f"backend error: {exc}")
         except asyncio.CancelledError:
             cancel.cancel("request cancelled")
             raise
+        self._record(result, built, info)
+        self._anchors[request.uri] = built.anchor
+        items: list[Suggestion] = []
+        if result.stop_reason != "cancelled":
+            raw = result.text
+            if result.stop_reason in ("length", "deadline") and analysis.mode == "block" and "\n" in raw.strip():
+                raw = raw[: raw.rstrip().rfind("\n")]  # the last line was cut off mid-way
+            text = postprocess(raw, built.post)
+            if text:
+                items.append(Suggestion(new_completion_id(), text, result.mean_logprob))
+        if items and s.cache:
+            self.cache.put(request.uri, fingerprint, request.prefix, request.suffix, [i.text for i in items],
+                           [i.id for i in items], built.anchor.context_paths)
+        self._remember(request, items, info)
+        if built.shrunk and not cancel.cancelled:
+            self._schedule_warm(request, analysis)
+        response = done(items)
+        log.debug(
+            "completion %s: %s, %s prompt %d tokens (%d evaluated), %d generated, %.0f ms",
+            request.request_id, result.stop_reason, info.extra_layout, result.prompt_tokens,
+            result.prompt_tokens_evaluated, result.tokens, info.total_ms,
+        )
+        return response
+
+    def _record(self, result: GenerationResult, built: _Built, info: CompletionInfo) -> None:
         info.model, info.backend = result.model, result.backend
         info.stop_reason = result.stop_reason
         info.prompt_tokens, info.prompt_tokens_evaluated = result.prompt_tokens, result.prompt_tokens_evaluated
         info.generated_tokens = result.tokens
         info.prompt_ms, info.generate_ms = result.prompt_ms, result.generate_ms
         info.raw_text = result.text
-        items: list[Suggestion] = []
-        if result.stop_reason not in ("cancelled",):
-            text = postprocess(result.text, post)
-            if text:
-                items.append(Suggestion(new_completion_id(), text, result.mean_logprob))
-        info.total_ms = (time.perf_counter() - t0) * 1000
-        log.debug(
-            "completion %s: %s, prompt %d tokens (%d evaluated), %d generated, %.0f ms",
-            request.request_id, result.stop_reason, result.prompt_tokens, result.prompt_tokens_evaluated,
-            result.tokens, info.total_ms,
+        info.mean_logprob = result.mean_logprob
+        self.speed.observe(result.prompt_tokens_evaluated, result.prompt_ms, result.tokens, result.generate_ms)
+        self._last_prompt = built.prompt.text if result.prompt_tokens else self._last_prompt
+
+    def _remember(self, request: Request, items: list[Suggestion], info: CompletionInfo) -> None:
+        for item in items:
+            self.recent[item.id] = Shown(request, item.text, info)
+        while len(self.recent) > RECENT_LIMIT:
+            self.recent.popitem(last=False)
+
+    # -- prompt building ---------------------------------------------------------------------
+    async def _build(self, request: Request, analysis: Analysis, *, full: bool = False) -> _Built:
+        """Reuse the document's anchor when only typing happened; else build one, sized to the budget."""
+        s = self.settings
+        template = get_template(self.family())
+        path = relative_path(request.path, request.workspace_folders) if request.path else ""
+        repo = os.path.basename(request.workspace_folders[0].rstrip("/")) if request.workspace_folders else ""
+        post = PostContext(
+            line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=request.suffix[:4000],
+            prefix=request.prefix[-4000:], mode=analysis.mode, max_lines=s.max_lines, language=request.language,
         )
-        return CompletionResponse(items, info)
+
+        def render(anchor: Anchor, middle: str, heal: str) -> Prompt:
+            return template.prompt(anchor.prefix, anchor.suffix, path=path, repo=repo, context=anchor.context,
+                                   language=request.language, heal=heal, middle_start=middle)
+
+        anchor = self._anchors.get(request.uri)
+        if anchor is not None and s.typed_middle and not full:
+            typed = typed_since(anchor, request.text, request.offset)
+            split = middle_and_heal(anchor, typed, analysis.heal) if typed is not None else None
+            if split is not None:
+                prompt = render(anchor, *split)
+                if full or self._affordable(prompt):
+                    return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, True, False)
+
+        prefix_budget, context_budget = s.prefix_tokens, self.context_settings.budget_tokens
+        for attempt in range(3):
+            anchor = await self._new_anchor(request, analysis, prefix_budget, context_budget)
+            prompt = render(anchor, "", analysis.heal)
+            if full or attempt == 2 or self._affordable(prompt):
+                return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, False, attempt > 0)
+            # Too slow to evaluate cold within the latency budget: drop context first, then prefix.
+            affordable = self.speed.affordable_eval_tokens(s.latency_budget_ms, EXPECTED_GEN_TOKENS)
+            context_budget = 0
+            prefix_budget = max(MIN_PREFIX_TOKENS, min(prefix_budget // 2, affordable - s.suffix_tokens))
+        raise AssertionError("unreachable")
+
+    async def _new_anchor(self, request: Request, analysis: Analysis, prefix_budget: int, context_budget: int) -> Anchor:
+        s = self.settings
+        count = self.backend.count_tokens
+        window = cut_window(request.text, request.offset, prefix_budget, s.suffix_tokens, count)
+        heal = analysis.heal
+        prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
+        ctx = ContextResult()
+        if self.context is not None and self.context_settings.enabled and context_budget > 0:
+            try:
+                ctx = await self.context.gather(request, context_budget, count)
+            except (OSError, ValueError, RuntimeError) as exc:  # context is an extra: never fatal
+                log.warning("context gathering failed: %s", exc)
+        return Anchor(offset=request.offset, before=request.prefix, after=request.suffix, prefix=prefix,
+                      suffix=window.suffix, heal=heal, context=ctx.files, context_paths=ctx.paths)
+
+    def _affordable(self, prompt: Prompt) -> bool:
+        """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""
+        if self.backend.name != "local" or self.settings.latency_budget_ms <= 0:
+            return True
+        common = _common_prefix_len(prompt.text, self._last_prompt)
+        new_tokens = self.backend.count_tokens(prompt.text[common:]) if common < len(prompt.text) else 1
+        return self.speed.expected_ms(new_tokens, EXPECTED_GEN_TOKENS) <= self.settings.latency_budget_ms
+
+    def _schedule_warm(self, request: Request, analysis: Analysis) -> None:
+        """After a shrunk answer, evaluate the full-size prompt in the background (no generation)
+        so the next keystroke on this line finds it in the KV cache. Any new request cancels it."""
+        if self.backend.name != "local":
+            return
+        self._cancel_warm()
+        cancel = CancelToken()
+        self._warm_cancel = cancel
+
+        async def warm() -> None:
+            built = await self._build(request, analysis, full=True)
+            if cancel.cancelled:
+                return
+            result = await self.backend.generate(GenerationRequest(prompt=built.prompt, max_tokens=0), cancel)
+            if result.stop_reason == "length" and not cancel.cancelled:
+                self._anchors[request.uri] = built.anchor
+                self._last_prompt = built.prompt.text
+                log.debug("warmed %d prompt tokens (%d evaluated) for %s", result.prompt_tokens,
+                          result.prompt_tokens_evaluated, request.uri)
+
+        self._warm = asyncio.get_running_loop().create_task(warm())

@@ -67,6 +67,8 @@ class CompletionInfo:
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
     total_ms: float = 0.0
+    mean_logprob: float | None = None
+    extra_layout: str = ""  # full | shrunk | typed-middle
     raw_text: str = ""
     prompt_text: str = ""
     context_report: list[str] = field(default_factory=list)

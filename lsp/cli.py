@@ -20,6 +20,8 @@ def _setup_logging(level: str, log_file: str | None) -> None:
         handlers.append(logging.FileHandler(log_file))
     logging.basicConfig(level=level.upper(), handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level.lower() != "debug":
+        logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -33,8 +35,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("listening on %s: anyone who can reach it can read your code through completions", host)
         server.start_tcp(host, int(port))
     else:
-        server.start_io()
+        server.start_io(stdin=sys.stdin.buffer, stdout=_protocol_stdout())
     return 0
+
+
+def _protocol_stdout():
+    """A private duplicate of stdout for the protocol; fd 1 itself then points at stderr.
+
+    Why: llama-cpp-python (verbose=False) redirects fds 1 and 2 to /dev/null while a
+    model loads, and we load on a background thread, so protocol messages written
+    meanwhile were lost. With the protocol on its own fd, nothing that writes to or
+    juggles fd 1 — C libraries, a stray print — can corrupt or swallow the stream.
+    """
+    protocol_fd = os.dup(sys.stdout.fileno())
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return os.fdopen(protocol_fd, "wb", buffering=0)
 
 
 def _settings_from_args(args: argparse.Namespace):
@@ -54,6 +70,9 @@ def _settings_from_args(args: argparse.Namespace):
         settings.completion.max_tokens = args.max_tokens
     if args.deadline_ms:
         settings.completion.deadline_ms = args.deadline_ms
+    # One-shot: the prompt is always cold, and the user asked for the best answer.
+    settings.completion.latency_budget_ms = args.latency_budget_ms
+    settings.completion.cache = not args.repeat or args.repeat <= 1
     return settings
 
 
@@ -118,7 +137,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
         print(response.items[0].text)
     else:
         print(f"(no completion: {info.skipped or info.stop_reason})")
-    print("-----", file=sys.stderr)
+    sys.stdout.flush()
+    print("\n-----", file=sys.stderr)
     print(f"model {info.model} ({info.backend}), loaded in {load_s:.2f}s; mode {info.mode}, stop {info.stop_reason}",
           file=sys.stderr)
     for i, r in enumerate(results, 1):
@@ -156,6 +176,12 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from lsp import bench
+
+    return bench.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tabstop", description="Local-first AI code completion over LSP")
     p.add_argument("--log-level", default=os.environ.get("TABSTOP_LOG_LEVEL", "warning"))
@@ -164,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the language server (stdio by default)")
     s.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (loopback by default)")
+    s.add_argument("--stdio", action="store_true", help="talk over stdio (the default; accepted because many LSP clients pass it)")
     s.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("complete", help="one completion at a position, with timings")
@@ -177,9 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--threads", type=int)
     c.add_argument("--max-tokens", type=int)
     c.add_argument("--deadline-ms", type=int)
+    c.add_argument("--latency-budget-ms", type=int, default=0, help="size the prompt to fit (0: full size)")
     c.add_argument("--workspace", help="workspace folder (default: the file's folder)")
     c.add_argument("--settings", help="JSON file with settings, as an editor would send them")
     c.set_defaults(func=cmd_complete)
+
+    b = sub.add_parser("bench", help="replay editing traces through the server; tabstop vs a naive pipeline")
+    b.add_argument("files", nargs="*", help="files to re-type (default: a seeded sample of real files)")
+    b.add_argument("--num-files", type=int, default=3)
+    b.add_argument("--lines-per-file", type=int, default=4)
+    b.add_argument("--cps", type=float, default=6.0, help="typing speed, characters per second")
+    b.add_argument("--line-wait", type=float, default=20.0, help="seconds the developer waits at a line end")
+    b.add_argument("--seed", type=int, default=7)
+    b.add_argument("--settings", help="JSON settings for the configured run")
+    b.add_argument("--only", choices=["tabstop", "naive"])
+    b.add_argument("--json", help="write the results here")
+    b.add_argument("--server-log", help="append the servers' stderr here")
+    b.set_defaults(func=cmd_bench)
 
     m = sub.add_parser("model", help="list, locate, verify or fetch models")
     m.add_argument("action", choices=["list", "path", "verify", "fetch"])

@@ -77,7 +77,10 @@ class TabstopServer(LanguageServer):
             self.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=f"Tabstop: {status.message}"))
 
     def apply_log_level(self) -> None:
+        if not self.settings.log_level:
+            return
         logging.getLogger().setLevel(self.settings.log_level.upper())
+        logging.getLogger("pygls").setLevel(logging.DEBUG if self.settings.log_level == "debug" else logging.WARNING)
 
     def show_warnings(self, warnings: list[str]) -> None:
         for w in warnings:
@@ -138,8 +141,10 @@ def build_server() -> TabstopServer:
         if ls._log_handler is not None:
             logging.getLogger().removeHandler(ls._log_handler)
 
-    from lsp.features import commands, inline, telemetry
+    from lsp.features import commands, debug, documents, inline, telemetry
 
+    documents.register(server)
+    debug.register(server)
     inline.register(server)
     commands.register(server)
     telemetry.register(server)

@@ -53,12 +53,12 @@ class Settings:
     context: ContextSettings = field(default_factory=ContextSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     filter: FilterSettings = field(default_factory=FilterSettings)
-    log_level: str = "info"
+    log_level: str = ""  # "" keeps the level given on the command line (--log-level / TABSTOP_LOG_LEVEL)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "backend": BACKENDS,
-    "log_level": ("debug", "info", "warning", "error"),
+    "log_level": ("", "debug", "info", "warning", "error"),
     "model.fim_family": ("auto", "qwen", "deepseek", "starcoder", "codellama", "codestral"),
 }
 

@@ -28,8 +28,10 @@ class Prompt:
     are kept for servers that build the FIM prompt themselves (llama.cpp `/infill`,
     Ollama `suffix`). `heal` is text cut from the end of the prefix for token
     healing: the completion must begin with it, and it is stripped afterwards.
-    `special_tokens` lists the template's control tokens, so a backend can tokenize
-    them as specials and everything else (the user's code) as plain text.
+    `segments` is the same text as (piece, is_control_token) pairs, so a backend
+    tokenizes the template's control tokens as specials and everything else (the
+    user's code, which may contain look-alikes) as plain text. `special_tokens`
+    lists the family's control tokens (stop detection, remote stop strings).
     """
 
     text: str
@@ -40,6 +42,7 @@ class Prompt:
     heal: str = ""
     special_tokens: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
+    segments: tuple[tuple[str, bool], ...] = ()
 
 
 StopRule = Callable[[str], "int | None"]

@@ -16,7 +16,6 @@ import concurrent.futures
 import logging
 import math
 import os
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -128,12 +127,9 @@ class LlamaCppBackend:
         """
         llm = self._llm
         tokens = list(self._bos)
-        specials = sorted(set(prompt.special_tokens), key=len, reverse=True)
-        parts = re.split("(" + "|".join(map(re.escape, specials)) + ")", prompt.text) if specials else [prompt.text]
-        for part in parts:
-            if not part:
-                continue
-            tokens += llm.tokenize(part.encode("utf-8", "replace"), add_bos=False, special=part in specials)
+        for text, special in prompt.segments or ((prompt.text, False),):
+            if text:
+                tokens += llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=special)
         return tokens
 
     def _piece(self, token: int) -> bytes:
@@ -174,7 +170,7 @@ class LlamaCppBackend:
             if a != b:
                 break
             common += 1
-        common = min(common, len(tokens) - 1)
+        common = min(common, len(tokens) - 1) if self.settings.reuse_prefix else 0
         llm.n_tokens = common
         todo = tokens[common:]
         step = max(1, self.settings.n_batch)

@@ -1,15 +1,15 @@
 """A small module used by ./setup.sh to show a real completion."""
-from dataclasses import dataclass
+from functools import lru_cache
 
 
-@dataclass
-class Rectangle:
-    width: float
-    height: float
+@lru_cache(maxsize=None)
+def fibonacci(n: int) -> int:
+    """Return the n-th Fibonacci number (fibonacci(0) == 0, fibonacci(1) == 1)."""
+    if n < 2:
+        return n
+    # Each number is the sum of the two before it.
+    return 
 
-    def area(self) -> float:
-        """Width times height."""
-        return 
 
-    def perimeter(self) -> float:
-        return 2 * (self.width + self.height)
+if __name__ == "__main__":
+    print(fibonacci(30))

@@ -164,8 +164,8 @@ def ensure_model() -> None:
 
 def demo() -> None:
     sample = ROOT / "samples" / "demo.py"
-    step(f"a real completion on {sample.relative_to(ROOT)} (line 11, after 'return ')")
-    run([venv_python(), "-m", "lsp.cli", "complete", sample, "--line", "11", "--character", "15"], cwd=ROOT)
+    step(f"a real completion on {sample.relative_to(ROOT)} (line 10, after "return ")")
+    run([venv_python(), "-m", "lsp.cli", "complete", sample, "--line", "10", "--character", "11"], cwd=ROOT)
 
 
 def main() -> int:

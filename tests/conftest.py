@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+# Imported here, at a shallow stack: CPython 3.11.7's parser fails with "AST constructor
+# recursion depth mismatch" when pytest's assertion rewriter first parses hypothesis'
+# modules deep inside a running asyncio test (seen in the e2e tests).
+import hypothesis  # noqa: F401,E402
+
 ROOT = Path(__file__).resolve().parent.parent
 # Telemetry and the filter model default to the user's data dir: point every test (and every
 # server subprocess, which inherits the environment) at a scratch folder instead.
@@ -21,6 +26,15 @@ def server_env(**extra: str) -> dict[str, str]:
     env.setdefault("TABSTOP_LOG_LEVEL", "info")
     env.update(extra)
     return env
+
+
+def lsp_settings(**completion: object) -> dict:
+    """initializationOptions for test servers: behaviour is under test, not speed, so the
+    deadline is generous (CI machines may be loaded) and threads follow TABSTOP_TEST_THREADS."""
+    return {
+        "model": {"nThreads": int(os.environ.get("TABSTOP_TEST_THREADS", "0"))},
+        "completion": {"deadlineMs": 60000, **completion},
+    }
 
 
 def server_command(*args: str) -> list[str]:
@@ -42,6 +56,7 @@ def local_backend(model_path):
     from runtime.config import LocalModelSettings
     from runtime.llamacpp import LlamaCppBackend
 
-    backend = LlamaCppBackend(LocalModelSettings(name=str(model_path), n_ctx=4096))
+    threads = int(os.environ.get("TABSTOP_TEST_THREADS", "0"))  # 0: auto; 1 helps on a loaded machine
+    backend = LlamaCppBackend(LocalModelSettings(name=str(model_path), n_ctx=4096, n_threads=threads))
     backend.load_blocking()
     yield backend

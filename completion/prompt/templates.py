@@ -37,7 +37,7 @@ class FimTemplate:
         names = (self.prefix, self.suffix, self.middle, self.repo_name, self.file_sep, *self.stop)
         return tuple(dict.fromkeys(t.strip() for t in names if t and t.strip()))
 
-    def render(
+    def segments(
         self,
         prefix: str,
         suffix: str,
@@ -47,35 +47,55 @@ class FimTemplate:
         context: Iterable[ContextFile] = (),
         language: str = "",
         middle_start: str = "",
-    ) -> str:
-        """The prompt text. `middle_start` is text already typed that the model continues."""
+    ) -> tuple[tuple[str, bool], ...]:
+        """The prompt as (text, is_control_token) pieces, so that only the template's own
+        control tokens are ever tokenized as specials — never look-alikes in the user's code.
+
+        `middle_start` is text already typed that the model continues.
+        """
         context = tuple(context)
+        out: list[tuple[str, bool]] = []
+        special = lambda tok: out.append((tok, True))  # noqa: E731
+        plain = lambda text: out.append((text, False)) if text else None  # noqa: E731
+        inner = ""
         if self.repo_name and self.file_sep:
-            head = ""
-            if context or path:
-                head = f"{self.repo_name}{repo or 'workspace'}\n"
-                for item in context:
-                    head += f"{self.file_sep}{item.path}\n{item.text.rstrip()}\n"
-                head += f"{self.file_sep}{path or 'untitled'}\n"
-        else:
-            head = _comment_header(context, path, language)
-        if self.repo_name:
             # Qwen's repository format: the current file's FIM block follows its path line.
-            outer, inner = head, ""
+            if context or path:
+                special(self.repo_name)
+                plain(f"{repo or 'workspace'}\n")
+                for item in context:
+                    special(self.file_sep)
+                    plain(f"{item.path}\n{item.text.rstrip()}\n")
+                special(self.file_sep)
+                plain(f"{path or 'untitled'}\n")
         else:
-            outer, inner = "", head
+            inner = _comment_header(context, path, language)
+        pre_tok, suf_tok = self.prefix.strip(), self.suffix.strip()
+        pre_pad, suf_pad, mid_pad = self.prefix[len(pre_tok):], self.suffix[: len(self.suffix) - len(suf_tok)], self.middle[: len(self.middle) - len(self.middle.strip())]
         if self.order == "spm":
-            body = f"{outer}{self.suffix}{suffix}{self.prefix}{inner}{prefix}{self.middle}"
+            special(suf_tok)
+            plain(suffix)
+            special(pre_tok)
+            plain(inner + prefix)
         else:
-            body = f"{outer}{self.prefix}{inner}{prefix}{self.suffix}{suffix}{self.middle}"
-        return body + middle_start
+            special(pre_tok)
+            plain(pre_pad + inner + prefix + suf_pad)
+            special(suf_tok)
+            plain(suffix + mid_pad)
+        special(self.middle.strip())
+        plain(middle_start)
+        return tuple(out)
+
+    def render(self, prefix: str, suffix: str, **kw: object) -> str:
+        return "".join(text for text, _ in self.segments(prefix, suffix, **kw))  # type: ignore[arg-type]
 
     def prompt(self, prefix: str, suffix: str, **kw: object) -> Prompt:
         context = tuple(kw.get("context", ()) or ())  # type: ignore[arg-type]
         heal = str(kw.pop("heal", "") or "")
-        text = self.render(prefix, suffix, **kw)  # type: ignore[arg-type]
-        return Prompt(text=text, prefix=prefix, suffix=suffix, family=self.family, context=context,
-                      heal=heal, special_tokens=self.special_tokens, stop=self.stop)
+        segments = self.segments(prefix, suffix, **kw)  # type: ignore[arg-type]
+        return Prompt(text="".join(t for t, _ in segments), prefix=prefix, suffix=suffix, family=self.family,
+                      context=context, heal=heal, special_tokens=self.special_tokens, stop=self.stop,
+                      segments=segments)
 
 
 def _comment_header(context: tuple[ContextFile, ...], path: str, language: str) -> str:

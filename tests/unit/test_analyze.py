@@ -37,7 +37,9 @@ def test_closing_brackets_after_cursor_are_fine():
     ("x = '{}'.fo|\n", "fo"),
     ("setattr(sel|)\n", "sel"),
     ("obj.|\n", "."),
-    ("x = 1 + |\n", ""),
+    ("x = 1 + |\n", " "),
+    ("    return sel|\n", " sel"),
+    ("    |\n", ""),
     ("def f():|\n", ""),
 ])
 def test_healing_text(text, heal):

@@ -1,0 +1,18 @@
+from completion.budget import SpeedModel
+
+
+def test_expected_and_affordable_are_consistent():
+    s = SpeedModel(prompt_tps=200, gen_tps=20)
+    assert s.expected_ms(200, 20) == 2000
+    n = s.affordable_eval_tokens(1500, 10)
+    assert n == 200 and s.expected_ms(n, 10) <= 1500
+    assert s.affordable_eval_tokens(100, 10) == 0
+
+
+def test_observations_move_the_estimate_and_ignore_tiny_samples():
+    s = SpeedModel(prompt_tps=180, gen_tps=25)
+    s.observe(evaluated=2, prompt_ms=1000, generated=1, gen_ms=1000)  # too small to trust
+    assert (s.prompt_tps, s.gen_tps) == (180, 25)
+    for _ in range(20):
+        s.observe(evaluated=400, prompt_ms=1000, generated=40, gen_ms=1000)
+    assert abs(s.prompt_tps - 400) < 5 and abs(s.gen_tps - 40) < 1
