@@ -171,7 +171,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         settings.model.n_threads = args.threads
     s = settings.completion
     s.prefix_tokens, s.suffix_tokens, s.max_tokens = args.prefix_tokens, args.suffix_tokens, args.max_tokens
-    s.deadline_ms = 120_000  # simulated users wait: results must not depend on this machine's load
+    # Simulated users wait, and nothing may depend on this machine's speed: no deadline, no
+    # latency-budget prompt sizing, no debounce sleeps; no speculative prefetch (it would compete).
+    s.deadline_ms = 120_000
+    s.latency_budget_ms = 0
+    s.debounce = False
+    s.prefetch = False
     root = Path(args.repo).resolve()
     files = repo_files(root)
     if args.include:

@@ -94,8 +94,8 @@ class Feedback:
         if p is not None:
             self._schedule_outcome(ls, completion_id, p.uri)
 
-    def partial(self, ls: Any, completion_id: str, accepted_length: int) -> None:
-        p = self.tracker.partial(completion_id, accepted_length)
+    def partial(self, ls: Any, completion_id: str, accepted_length: int, kind: str | None = None) -> None:
+        p = self.tracker.partial(completion_id, accepted_length, kind)
         if p is not None:
             self._schedule_outcome(ls, completion_id, p.uri)
 

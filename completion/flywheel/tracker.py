@@ -211,7 +211,8 @@ class FeedbackTracker:
         self._emit("accepted", completion_id, p, accepted_chars=p.accepted_chars, **self._code(p))
         return p
 
-    def partial(self, completion_id: str, accepted_length: int) -> Pending | None:
+    def partial(self, completion_id: str, accepted_length: int, kind: str | None = None) -> Pending | None:
+        """A partial accept; `kind` is how (word | line | suggest, when the client says), kept as the reason."""
         p = self._recent.get(completion_id)
         if p is None:
             self.history.record(True, self.clock())
@@ -225,7 +226,7 @@ class FeedbackTracker:
             p.accepted_chars = max(p.accepted_chars, accepted_length)
         if first:
             self.history.record(True, self.clock())
-        self._emit("partial", completion_id, p, accepted_chars=accepted_length, **self._code(p))
+        self._emit("partial", completion_id, p, accepted_chars=accepted_length, reason=kind, **self._code(p))
         return p
 
     def rejected(self, completion_id: str, reason: str = "explicit", implicit: bool = False) -> None:

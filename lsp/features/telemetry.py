@@ -11,6 +11,9 @@
 - Acceptance itself arrives as `workspace/executeCommand tabstop.accept` (see
   commands.py), which LSP 3.18 clients run when the user accepts an item.
 
+Closing a document (`textDocument/didClose`, via documents.py's listeners)
+rejects its still-pending shown suggestion ("dismissed").
+
 Notifications get no reply, so malformed ones are logged and dropped.
 """
 from __future__ import annotations
@@ -49,6 +52,17 @@ def _feedback(ls):
 
 
 def register(server) -> None:
+    listeners = getattr(server, "document_listeners", None)  # lsp/features/documents.py
+    if listeners is not None:
+        from lsp.features.documents import DocumentListener
+
+        def closed(uri: str) -> None:
+            fb = _feedback(server)
+            if fb is not None:
+                fb.tracker.dismiss_document(uri)  # closing it dismisses a suggestion still on screen
+
+        listeners.append(DocumentListener(on_close=closed))
+
     @server.feature(DID_SHOW)
     def did_show(ls, params: Any) -> None:
         cid, fb = completion_id_of(params), _feedback(ls)
@@ -66,8 +80,9 @@ def register(server) -> None:
             log.warning("%s needs an item with a completion id and acceptedLength >= 0: %r", DID_PARTIALLY_ACCEPT,
                         params)
             return
+        kind = _field(params, "kind")  # VS Code's trigger: word | line | suggest (optional)
         if fb is not None:
-            fb.partial(ls, cid, length)
+            fb.partial(ls, cid, length, kind if isinstance(kind, str) else None)
 
     @server.feature(DID_REJECT)
     def did_reject(ls, params: Any) -> None:

@@ -18,16 +18,12 @@ import pytest
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig
 
-from tests.conftest import ROOT, server_command, server_env
+from tests.conftest import ROOT, lsp_settings, server_command, server_env
 
 pytestmark = pytest.mark.model
 URI = "file:///tmp/tabstop-telemetry-e2e/add.py"
 DOC = "def add(a, b):\n    return "
-INIT = {
-    "completion": {"maxTokens": 24, "deadlineMs": 120000},
-    "model": {"nThreads": 1},  # measured: on this shared, loaded 2-core machine one thread is faster
-    "telemetry": {"outcomeDelayS": 0.3},
-}
+INIT = {**lsp_settings(maxTokens=24), "telemetry": {"outcomeDelayS": 0.3}}
 
 
 @contextlib.asynccontextmanager
@@ -128,16 +124,16 @@ async def test_partial_accept_and_explicit_reject(tmp_path):
         cid = item.command.arguments[0]
         client.protocol.notify("textDocument/didShowCompletion", {"item": item_json(item)})
         client.protocol.notify("textDocument/didPartiallyAcceptCompletion",
-                               {"item": item_json(item), "acceptedLength": 1})
+                               {"item": item_json(item), "acceptedLength": 1, "kind": "word"})
         rows = await wait_for(db, cid, {"partial"})
         client.protocol.notify("tabstop/didRejectCompletion", {"completionId": cid, "reason": "escape"})
         rows = await wait_for(db, cid, {"partial", "rejected"})
     partial = next(r for r in rows if r["kind"] == "partial")
-    assert partial["accepted_chars"] == 1 and partial["model"]
+    assert partial["accepted_chars"] == 1 and partial["model"] and partial["reason"] == "word"
     assert next(r for r in rows if r["kind"] == "rejected")["reason"] == "escape"
 
 
-async def test_typing_over_a_shown_suggestion_is_an_implicit_reject(tmp_path):
+async def test_typing_over_or_closing_is_an_implicit_reject(tmp_path):
     db = tmp_path / "telemetry.db"
     async with serve(db) as client:
         open_doc(client)
@@ -148,9 +144,14 @@ async def test_typing_over_a_shown_suggestion_is_an_implicit_reject(tmp_path):
         type_text(client, 1, 11, typed, 2)
         second = await complete(client, 1, 11 + len(typed))
         rows = await wait_for(db, cid, {"rejected"})
-        assert second.command.arguments[0] != cid
+        second_id = second.command.arguments[0]
+        assert second_id != cid
+        client.protocol.notify("textDocument/didShowCompletion", {"item": item_json(second)})
+        client.text_document_did_close(t.DidCloseTextDocumentParams(t.TextDocumentIdentifier(URI)))
+        closed = await wait_for(db, second_id, {"rejected"})
     rejected = [r for r in rows if r["kind"] == "rejected"]
     assert rejected and rejected[0]["reason"] == "typed_over"
+    assert [r["reason"] for r in closed if r["kind"] == "rejected"] == ["dismissed"]
 
 
 async def test_malformed_notifications_are_ignored_and_serving_goes_on(tmp_path):
