@@ -75,7 +75,7 @@ def recommend_threshold(labels: Sequence[int], scores: Sequence[float], max_acce
 
 
 def fit_stage(train: Sequence[dict[str, Any]], y_train: Sequence[int], stage: str, *, seed: int = 0,
-              max_epochs: int = 600, patience: int = 60, weight_decay: float = 1e-3, lr: float = 0.01
+              max_epochs: int = 600, patience: int = 100, weight_decay: float = 0.05, lr: float = 0.01
               ) -> tuple[StageModel, int]:
     """Fit one stage's MLP with early stopping on the newest 20% of `train`."""
     import torch

@@ -33,8 +33,9 @@ def prompt_key(request: GenerationRequest) -> str:
 class GenerationCache:
     """A backend wrapper: cached results for known prompts, the real backend for the rest."""
 
-    def __init__(self, backend: Backend, path: str | Path) -> None:
+    def __init__(self, backend: Backend, path: str | Path, *, autosave: bool = True) -> None:
         self.backend = backend
+        self.autosave = autosave
         self.path = Path(path)
         self.name = backend.name
         self.hits = 0
@@ -79,6 +80,8 @@ class GenerationCache:
             with self._lock:
                 self._entries[key] = data
                 self._new.append({"key": key, "result": data})
+            if self.autosave:
+                self.save()  # a long recording that is interrupted keeps what it generated
         return result
 
     async def close(self) -> None:
@@ -92,7 +95,7 @@ class GenerationCache:
             return 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         opener = gzip.open if self.path.suffix == ".gz" else open
-        with opener(self.path, "at", encoding="utf-8") as fh:
+        with opener(self.path, "at", encoding="utf-8") as fh:  # gzip: one member per save, read as one stream
             for entry in new:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
         return len(new)

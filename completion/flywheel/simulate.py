@@ -9,8 +9,10 @@ implicit rejects). The simulated user then acts on what was really typed next:
 - the suggestion's first line equals the rest of the real line → accept (then,
   once the line is finished, the "how much survived" outcome is measured
   against the real file, so wrong extra lines count as not surviving);
-- else, if it agrees with the real text for at least one whole word → partial
-  accept of those words (`didPartiallyAcceptCompletion` semantics);
+- else, if it agrees with the real text word by word for at least half of its
+  first line and at least 8 characters → partial accept of those words
+  (`didPartiallyAcceptCompletion` semantics; nobody reaches for accept-word to
+  take a lone `return` from an otherwise wrong line — they type it);
 - else reject: explicitly (Escape) with probability `explicit_reject_rate`,
   otherwise implicitly — the user types the next word and the next request
   finds the old suggestion typed over.
@@ -47,6 +49,7 @@ class SimConfig:
     typing_cps: float = 7.0  # simulated typing speed, characters per second
     seed: int = 0
     min_line_chars: int = 6
+    min_partial_chars: int = 8
 
 
 @dataclass
@@ -183,7 +186,7 @@ async def simulate(engine: CompletionEngine, tracker: FeedbackTracker, files: Se
                         tracker.outcome(s.id, text)  # the file as it was really written
                         break
                     n = word_prefix(sug, truth)
-                    if n >= 3:
+                    if n >= max(cfg.min_partial_chars, len(sug.rstrip()) / 2):
                         tracker.partial(s.id, n)
                         result.partial += 1
                         clock.advance((len(truth) - n) / cfg.typing_cps + 2.0)
