@@ -169,10 +169,15 @@ class CompletionEngine:
             before, after, task = pending
             if before == request.prefix and after == request.suffix:
                 try:
-                    await asyncio.shield(task)  # the prefetch is for exactly this state: let it finish
+                    # The prefetch is for exactly this state: its answer is this request's answer.
+                    prefetched = await asyncio.shield(task)
                 except asyncio.CancelledError:
-                    if cancel.cancelled or task.cancelled():
+                    if cancel.cancelled:
                         raise
+                else:
+                    prefetched.info.cache_hit = True
+                    self._remember(request, prefetched.items, prefetched.info)
+                    return prefetched
             else:
                 task.cancel()
         self._cancel_warm()
@@ -270,6 +275,10 @@ class CompletionEngine:
             should_stop=stop_rule(built.post),
             request_id=request.request_id,
         )
+        # The KV cache starts holding this prompt as soon as evaluation starts, so the anchor
+        # is valid for the next keystroke even if this request is cancelled half-way.
+        self._anchors[request.uri] = built.anchor
+        self._last_prompt = built.prompt.text
         try:
             result = await self.backend.generate(gen, cancel)
         except ModelUnavailable as exc:
@@ -280,9 +289,10 @@ class CompletionEngine:
             return done([], f"backend error: {exc}")
         except asyncio.CancelledError:
             cancel.cancel("request cancelled")
+            info.stop_reason = "cancelled"
+            done([], "cancelled")
             raise
         self._record(result, built, info)
-        self._anchors[request.uri] = built.anchor
         items: list[Suggestion] = []
         if result.stop_reason != "cancelled":
             raw = result.text
@@ -314,7 +324,6 @@ class CompletionEngine:
         info.raw_text = result.text
         info.mean_logprob = result.mean_logprob
         self.speed.observe(result.prompt_tokens_evaluated, result.prompt_ms, result.tokens, result.generate_ms)
-        self._last_prompt = built.prompt.text if result.prompt_tokens else self._last_prompt
 
     def _remember(self, request: Request, items: list[Suggestion], info: CompletionInfo) -> None:
         for item in items:

@@ -1,0 +1,105 @@
+"""The engine's latency machinery against the real model: supersession, typing-through,
+typed-middle prompt reuse, deadlines and prefetch."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import pytest
+
+from completion.config import CompletionSettings
+from completion.engine import CompletionEngine
+from completion.types import Request
+
+pytestmark = pytest.mark.model
+
+DOC = (
+    "import math\n\n\n"
+    "def circle_area(radius):\n"
+    "    \"\"\"Area of a circle.\"\"\"\n"
+    "    return \n\n\n"
+    "def main():\n"
+    "    print(circle_area(2.0))\n"
+)
+CURSOR = DOC.index("return ") + len("return ")
+
+
+def engine(backend, **settings) -> CompletionEngine:
+    s = CompletionSettings(deadline_ms=120_000, debounce=False, latency_budget_ms=0, **settings)
+    return CompletionEngine(backend, s)
+
+
+def request(text=DOC, offset=CURSOR, rid="r", trigger="invoked") -> Request:
+    return Request(uri="file:///w/geo.py", text=text, offset=offset, language="python", path="/w/geo.py",
+                   trigger=trigger, request_id=rid, workspace_folders=("/w",))
+
+
+def test_typing_through_is_served_from_cache(local_backend):
+    e = engine(local_backend)
+    first = asyncio.run(e.complete(request(rid="a")))
+    assert first.items, first.info
+    text = first.items[0].text
+    assert len(text) >= 3
+    typed = text[:2]
+    second = asyncio.run(e.complete(request(DOC[:CURSOR] + typed + DOC[CURSOR:], CURSOR + 2, rid="b")))
+    assert second.info.cache_hit and second.items[0].text == text[2:]
+    assert second.info.prompt_tokens == 0  # no model call at all
+    # typing something else is a miss and goes to the model
+    third = asyncio.run(e.complete(request(DOC[:CURSOR] + "0" + DOC[CURSOR:], CURSOR + 1, rid="c")))
+    assert not third.info.cache_hit
+
+
+def test_typed_middle_reuses_the_prompt(local_backend):
+    e = engine(local_backend, cache=False)
+    asyncio.run(e.complete(request(rid="a")))
+    typed = "math"
+    r = asyncio.run(e.complete(request(DOC[:CURSOR] + typed + DOC[CURSOR:], CURSOR + len(typed), rid="b")))
+    assert r.info.extra_layout == "typed-middle"
+    assert r.info.prompt_tokens_evaluated <= 6  # a keystroke costs a few tokens, not the suffix
+    assert r.items and r.items[0].text.startswith(".")  # healing: 'math' continues as 'math.pi ...'
+    # leaving the line rebuilds the prompt
+    moved = DOC.index("print(") + len("print(")
+    r2 = asyncio.run(e.complete(request(offset=moved, rid="c")))
+    assert r2.info.extra_layout == "full"
+
+
+def test_newer_request_supersedes_older(local_backend):
+    e = engine(local_backend, cache=False, max_tokens=200)
+    long_doc = "\n".join(f"x{i} = {i}" for i in range(300)) + "\nvalues = ["
+
+    async def run():
+        older = asyncio.ensure_future(e.complete(request(long_doc, len(long_doc), rid="old")))
+        await asyncio.sleep(0.5)
+        t0 = time.monotonic()
+        newer = await e.complete(request(rid="new"))
+        return await older, newer, time.monotonic() - t0
+
+    older, newer, _ = asyncio.run(run())
+    assert older.info.stop_reason == "cancelled" and not older.items
+    assert newer.items
+
+
+def test_deadline_returns_partial_or_empty_never_error(local_backend):
+    e = CompletionEngine(local_backend, CompletionSettings(deadline_ms=300, debounce=False, cache=False,
+                                                           latency_budget_ms=0, max_tokens=200))
+    long_doc = "\n".join(f"y{i} = {i} * 2" for i in range(400)) + "\n"
+    r = asyncio.run(e.complete(request(long_doc, len(long_doc), rid="d")))
+    assert r.info.stop_reason == "deadline"
+    assert isinstance(r.items, list)
+
+
+def test_prefetch_after_accept_answers_the_next_request(local_backend):
+    e = engine(local_backend)
+
+    async def run():
+        first = await e.complete(request(rid="a"))
+        assert first.items
+        accepted = first.items[0].text
+        e.on_accept(first.items[0].id)
+        after = DOC[:CURSOR] + accepted + DOC[CURSOR:]
+        await asyncio.sleep(0)  # the prefetch is running now
+        return await e.complete(request(after, CURSOR + len(accepted), rid="b", trigger="automatic"))
+
+    nxt = asyncio.run(run())
+    assert nxt.info.cache_hit  # answered by the prefetch started at accept time
