@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Sink = Callable[[dict[str, Any]], Any]
 CODE_PREFIX_CHARS = 4000
 CODE_SUFFIX_CHARS = 1000
+QUIET_SKIPS = ("disabled", "superseded", "cancelled")  # no event: nothing was asked of the user or the model
 
 
 def new_id() -> str:
@@ -118,7 +119,7 @@ class FeedbackTracker:
         """Score each suggestion, hide those the filter rejects, remember the rest; return what to show."""
         info = response.info
         if not response.items:
-            if info.stop_reason != "cancelled" and info.skipped != "disabled":
+            if info.stop_reason != "cancelled" and info.skipped not in QUIET_SKIPS:
                 feats = dict(decision.features)
                 self._emit("requested", new_id(), None, reason=info.skipped or info.stop_reason or "empty",
                            features=feats, **_request_attrs(request, feats), **_info_attrs(info, None))
