@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 
 ANCHOR_CHARS = 120
 SLACK_CHARS = 80
+MIN_RUN = 4
 
 
 def locate(text: str, anchor: str, hint: int) -> int:
@@ -39,7 +40,8 @@ def survived_chars(accepted: str, text: str, anchor: str, hint: int) -> int:
     start = locate(text, anchor, hint)
     window = text[start: start + len(accepted) + SLACK_CHARS]
     matcher = SequenceMatcher(None, accepted, window, autojunk=False)
-    return sum(block.size for block in matcher.get_matching_blocks())
+    # Runs shorter than MIN_RUN are coincidences (a space, a bracket), not surviving text.
+    return sum(block.size for block in matcher.get_matching_blocks() if block.size >= MIN_RUN)
 
 
 def survival(accepted: str, text: str, anchor: str, hint: int) -> float:
