@@ -75,7 +75,7 @@ def db_rows(db: Path, completion_id: str) -> list[dict]:
     try:
         return [dict(r) for r in conn.execute("select * from events where completion_id = ? order by id",
                                               (completion_id,))]
-    except sqlite3.OperationalError:  # the server is still creating the schema
+    except sqlite3.DatabaseError:  # the server is still creating the schema (or replacing a damaged file)
         return []
     finally:
         conn.close()
@@ -154,8 +154,9 @@ async def test_typing_over_or_closing_is_an_implicit_reject(tmp_path):
     assert [r["reason"] for r in closed if r["kind"] == "rejected"] == ["dismissed"]
 
 
-async def test_malformed_notifications_are_ignored_and_serving_goes_on(tmp_path):
+async def test_malformed_notifications_and_a_damaged_database_do_not_stop_serving(tmp_path):
     db = tmp_path / "telemetry.db"
+    db.write_bytes(b"\x00garbage, not SQLite\n" * 200)
     async with serve(db) as client:
         open_doc(client)
         client.protocol.notify("textDocument/didShowCompletion", {})
@@ -164,6 +165,9 @@ async def test_malformed_notifications_are_ignored_and_serving_goes_on(tmp_path)
         client.protocol.notify("tabstop/didRejectCompletion", {"item": 5})
         item = await complete(client)
         assert item.insert_text.strip()
+        rows = await wait_for(db, item.command.arguments[0], {"requested"})
+    assert [r["kind"] for r in rows] == ["requested"]  # written to a rebuilt file
+    assert list(tmp_path.glob("telemetry.db.corrupt-*"))  # the damaged one kept aside
 
 
 async def test_telemetry_off_writes_nothing(tmp_path):
