@@ -1,4 +1,4 @@
-"""`tabstop` command line: serve, complete, model."""
+"""`tabstop` command line: serve, complete, model, stats, flywheel."""
 from __future__ import annotations
 
 import argparse
@@ -345,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("name", nargs="?")
     m.add_argument("--force", action="store_true")
     m.set_defaults(func=cmd_model)
+
+    from lsp.cli_flywheel import add_parsers as add_flywheel_parsers  # stats, flywheel (docs/telemetry.md)
+
+    add_flywheel_parsers(sub)
     return p
 
 

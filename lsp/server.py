@@ -145,11 +145,12 @@ def build_server() -> TabstopServer:
         if ls._log_handler is not None:
             logging.getLogger().removeHandler(ls._log_handler)
 
-    from lsp.features import commands, debug, documents, inline, workspace_index
+    from lsp.features import commands, debug, documents, inline, telemetry, workspace_index
 
     documents.register(server)
     debug.register(server)
     inline.register(server)
     commands.register(server)
     workspace_index.register(server)
+    telemetry.register(server)
     return server

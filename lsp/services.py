@@ -10,6 +10,7 @@ from typing import Callable
 
 from completion.context.provider import RepositoryContext
 from completion.engine import CompletionEngine
+from lsp.feedback import Feedback
 from lsp.settings import Settings
 from runtime.backend import Backend, BackendStatus
 from runtime.factory import make_backend
@@ -27,6 +28,7 @@ class Services:
         self.backend: Backend = self._make_backend(settings)
         self._subscribe(self.backend)
         self.engine = self._make_engine(settings, self.backend)
+        self.feedback = Feedback(settings)  # telemetry + acceptance filter (docs/telemetry.md)
 
     @staticmethod
     def _make_backend(settings: Settings) -> Backend:
@@ -67,6 +69,7 @@ class Services:
         """Apply new settings; a different backend or model is loaded afresh."""
         old = self.settings
         self.settings = settings
+        self.feedback.configure(settings)
         if (settings.backend, settings.model, settings.remote) != (old.backend, old.model, old.remote):
             log.info("backend settings changed: reloading")
             previous = self.backend
@@ -82,4 +85,5 @@ class Services:
 
     async def close(self) -> None:
         self.context.close()
+        await self.feedback.aclose()
         await self.backend.close()

@@ -22,18 +22,26 @@ BACKENDS = ("local", "llamacpp", "openai", "ollama")
 
 @dataclass
 class TelemetrySettings:
+    """Local event log (docs/telemetry.md). `TABSTOP_TELEMETRY=off` wins over `enabled`."""
+
     enabled: bool = True
     path: str = ""  # default: the user data dir; TABSTOP_TELEMETRY_DB overrides
     store_code: bool = False  # opt-in: keep prefix/suffix/completion (secrets redacted) for training
     retention_days: int = 90
     max_mb: int = 64
+    outcome_delay_s: float = 10.0  # how long after an accept to measure how much of it survived
+    recent_completions: int = 512  # completions remembered for later show/accept/reject events
 
 
 @dataclass
 class FilterSettings:
+    """Acceptance filter (`tabstop flywheel train-filter`); with no model file every suggestion is shown."""
+
     enabled: bool = True
     threshold: float = 0.15  # hide suggestions whose predicted acceptance is below this
-    model_path: str = ""
+    model_path: str = ""  # default: <user data dir>/filter.pt; TABSTOP_FILTER_MODEL overrides
+    skip_threshold: float = 0.05  # skip generation when the pre-generation model predicts less (0: never)
+    explore_rate: float = 0.05  # share of would-be-hidden suggestions shown anyway, so the filter keeps learning
 
 
 @dataclass

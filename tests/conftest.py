@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ import pytest
 import hypothesis  # noqa: F401,E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# Telemetry and the filter model default to the user's data dir: point every test (and every
+# server subprocess, which inherits the environment) at a scratch folder instead.
+os.environ.setdefault("TABSTOP_DATA_DIR", tempfile.mkdtemp(prefix="tabstop-tests-data-"))
 
 
 def server_env(**extra: str) -> dict[str, str]:

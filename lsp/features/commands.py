@@ -14,3 +14,6 @@ def register(server) -> None:
         log.info("accepted completion %s", completion_id)
         if ls.services is not None:
             ls.services.engine.on_accept(str(completion_id))  # prefetch what comes next
+        feedback = getattr(ls.services, "feedback", None) if ls.services else None
+        if feedback is not None and completion_id:
+            feedback.accepted(ls, str(completion_id))  # telemetry (docs/telemetry.md)

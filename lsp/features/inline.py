@@ -11,7 +11,7 @@ import logging
 
 from lsprotocol import types as t
 
-from completion.types import CompletionResponse, Request
+from completion.types import CompletionInfo, CompletionResponse, Request
 from lsp.convert import LineIndex, offset_to_position
 from lsp.requests import build_request
 from runtime.backend import CancelToken
@@ -24,6 +24,11 @@ async def run_completion(ls, request: Request) -> CompletionResponse | None:
     """Complete, or None when the document changed meanwhile (the answer would be stale)."""
     if ls.services is None:
         return None
+    feedback = getattr(ls.services, "feedback", None)
+    decision = feedback.tracker.before(request) if feedback is not None else None
+    if decision is not None and decision.skip:
+        log.debug("completion %s skipped: the filter predicts rejection (%.3f)", request.request_id, decision.score)
+        return CompletionResponse([], CompletionInfo(skipped="filter: predicted rejection"))
     cancel = CancelToken()
     try:
         response = await ls.services.engine.complete(request, cancel)
@@ -40,6 +45,8 @@ async def run_completion(ls, request: Request) -> CompletionResponse | None:
     if doc is None or doc.version != request.version:
         log.debug("dropping completion for %s: document changed during generation", request.uri)
         return None
+    if feedback is not None and decision is not None:
+        response = feedback.tracker.after(request, response, decision)  # filter + "requested" events
     log.info(
         "completion %s [%s] %s: %d items, prompt %d/%d tokens evaluated, %.0f ms%s",
         request.request_id, info.mode, info.stop_reason or info.skipped, len(response.items),

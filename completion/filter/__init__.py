@@ -1,0 +1,1 @@
+"""The acceptance filter: features, the torch model, training, and the gate the server applies."""

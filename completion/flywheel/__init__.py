@@ -1,0 +1,1 @@
+"""The local data flywheel: completion lifecycle tracking, records, stats, FIM export, simulation."""
