@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from completion.secrets import SECRET_FILE_PATTERNS
+
 
 @dataclass
 class CompletionSettings:
@@ -27,4 +29,6 @@ class ContextSettings:
     signatures: bool = True
     index: bool = True
     max_file_kb: int = 512
-    exclude: list[str] = field(default_factory=lambda: [".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*secret*", "*credential*"])
+    # Files never read into a prompt as context; also never sent to a remote backend as the
+    # file being edited (see completion/secrets.py). gitignore-like, case-insensitive.
+    exclude: list[str] = field(default_factory=lambda: list(SECRET_FILE_PATTERNS))
