@@ -19,6 +19,7 @@ from completion.analyze import analyze
 from completion.config import CompletionSettings, ContextSettings
 from completion.postprocess import PostContext, postprocess, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
+from completion.secrets import is_secret_path
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
 from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest
 from runtime.errors import ModelUnavailable, RuntimeBackendError
@@ -37,6 +38,12 @@ class ContextProvider(Protocol):
     """Repository context (issue 3): analogy windows and signatures under a token budget."""
 
     async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult: ...
+
+
+def sends_off_machine(backend: Backend) -> bool:
+    """Whether prompts given to `backend` leave the machine (a backend may say so with `sends_off_machine`)."""
+    explicit = getattr(backend, "sends_off_machine", None)
+    return bool(explicit) if explicit is not None else getattr(backend, "name", "local") != "local"
 
 
 def new_completion_id() -> str:
@@ -82,6 +89,12 @@ class CompletionEngine:
         if token is not None:
             token.cancel(reason)
 
+    def _secret_file_for_remote(self, request: Request) -> bool:
+        """A file matching `context.exclude` (.env, keys, credentials…) never leaves the machine."""
+        if not request.path or not sends_off_machine(self.backend):
+            return False
+        return is_secret_path(relative_path(request.path, request.workspace_folders), self.context_settings.exclude)
+
     async def complete(self, request: Request, cancel: CancelToken | None = None) -> CompletionResponse:
         """Complete at the request's cursor; supersedes any running request for the same document."""
         cancel = cancel or CancelToken()
@@ -99,6 +112,9 @@ class CompletionEngine:
         info = CompletionInfo(model=self.backend.model_name, backend=self.backend.name)
         if not s.enabled or request.language in s.disabled_languages:
             info.skipped = "disabled"
+            return CompletionResponse([], info)
+        if self._secret_file_for_remote(request):
+            info.skipped = "secret file: not sent to a remote backend"
             return CompletionResponse([], info)
         analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing)
         info.mode = analysis.mode

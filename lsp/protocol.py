@@ -88,12 +88,32 @@ class TabstopProtocol(LanguageServerProtocol):
         if data.get("jsonrpc") != "2.0" or ("method" in data and not isinstance(method, str)):
             self._reject(data, is_request, 'not a JSON-RPC 2.0 message (needs "jsonrpc": "2.0" and a string method)')
             return
+        if is_request and not self._admit(method, data["id"]):
+            return
+        if not is_request and "method" in data and not self.initialize_received and method != t.EXIT:
+            log.warning("ignored %s notification before initialize", method)
+            return
         try:
             message = self.structure(data)
         except Exception as exc:  # cattrs raises many kinds; all mean "this message is malformed"
             self._malformed(data, is_request, exc)
             return
+        if is_request:
+            self.initialize_received |= method == t.INITIALIZE
+            received_seq.set(self.sync.seq)
         self.handle_message(message)
+
+    def _admit(self, method: str, msg_id: Any) -> bool:
+        """Lifecycle rules of LSP: nothing before initialize, initialize once, nothing after shutdown."""
+        if self._shutdown and method != t.EXIT:
+            self.send_error(msg_id, INVALID_REQUEST, "the server is shutting down")
+        elif method == t.INITIALIZE and self.initialize_received:
+            self.send_error(msg_id, INVALID_REQUEST, "initialize may only be sent once")
+        elif method != t.INITIALIZE and not self.initialize_received:
+            self.send_error(msg_id, SERVER_NOT_INITIALIZED, f"{method} before initialize")
+        else:
+            return True
+        return False
 
     def _reject(self, data: dict, is_request: bool, why: str) -> None:
         if is_request:
@@ -145,22 +165,6 @@ class TabstopProtocol(LanguageServerProtocol):
         method = getattr(message, "method", None)
         msg_id = getattr(message, "id", None)
         is_request = method is not None and hasattr(message, "id")
-        if is_request:
-            if self._shutdown and method != t.EXIT:
-                self.send_error(msg_id, INVALID_REQUEST, "the server is shutting down")
-                return
-            if method == t.INITIALIZE:
-                if self.initialize_received:
-                    self.send_error(msg_id, INVALID_REQUEST, "initialize may only be sent once")
-                    return
-                self.initialize_received = True
-            elif not self.initialize_received:
-                self.send_error(msg_id, SERVER_NOT_INITIALIZED, f"{method} before initialize")
-                return
-            received_seq.set(self.sync.seq)
-        elif method is not None and not self.initialize_received and method != t.EXIT:
-            log.warning("ignored %s notification before initialize", method)
-            return
         try:
             super().handle_message(message)
         except Exception as exc:  # nothing may escape: the request still needs its answer
