@@ -101,6 +101,12 @@ class TabstopProtocol(LanguageServerProtocol):
         if is_request:
             self.initialize_received |= method == t.INITIALIZE
             received_seq.set(self.sync.seq)
+            if not hasattr(message, "id"):
+                # A notification method sent with an id (pygls' types drop the id): do what the
+                # client meant, and still answer, since it is waiting for one.
+                self.handle_message(message)
+                self._send_response(data["id"], result=None)
+                return
         self.handle_message(message)
 
     def _admit(self, method: str, msg_id: Any) -> bool:
