@@ -37,7 +37,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("listening on %s: anyone who can reach it can read your code through completions", host)
         server.start_tcp(host, int(port))
     else:
-        server.start_io()
+        from lsp.stdio import protect_stdio
+
+        server.start_io(stdout=protect_stdio())
     return 0
 
 

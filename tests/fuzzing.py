@@ -14,6 +14,7 @@ sentinel request. The rules checked after every case:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,6 +200,8 @@ class FuzzHarness:
         return body, expected
 
     def run_case(self, case: list[Action]) -> None:
+        if os.environ.get("TABSTOP_FUZZ_VERBOSE"):
+            print(f"case {self.stats.cases}: {case!r}"[:2000], flush=True)
         t0 = time.monotonic()
         expected: list[Any] = []
         s = self.server

@@ -248,3 +248,24 @@ def test_after_shutdown_requests_are_refused_and_exit_is_clean(tmp_path):
         assert srv.proc.wait(20) == 0
     finally:
         srv.close()
+
+
+def test_answers_while_the_model_loads_are_not_lost(tmp_path):
+    """llama-cpp-python points fd 1 at /dev/null while it loads a model (on the inference thread).
+
+    Before lsp/stdio.py moved the protocol off fd 1, every answer written in that
+    window was silently lost and the client waited forever.
+    """
+    srv = RawServer(tmp_path / "s.log")
+    try:
+        srv.initialize({})
+        ids = []
+        t_end = time.monotonic() + 4  # the load takes ~1-3 s here
+        while time.monotonic() < t_end:
+            ids.append(srv.request("no/such"))
+            time.sleep(0.02)
+        assert srv.wait_for(ids, 60) == []
+        assert srv.output_errors == []
+        assert "loaded" in Path(tmp_path / "s.log").read_text()  # the load did happen in that window
+    finally:
+        srv.close()
