@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ settings_values = st.one_of(
     json_values,
     st.sampled_from([{"completion": {"maxTokens": "many"}}, {"completion": [1]}, {"model": 5}, {"logLevel": "loud"},
                      {"tabstop": {"completion": {"deadlineMs": -5}}}, {"backend": "quantum"}, None, {}, "settings",
-                     {"completion": {"disabledLanguages": ["python"]}}, {"completion": {"enabled": False}}]))
+                     {"completion": {"maxTokens": 3, "deadlineMs": 300}}]))
 params_by_method = {
     "textDocument/inlineCompletion": inline_params,
     "textDocument/completion": inline_params,
@@ -126,6 +127,46 @@ def messages(draw) -> Message:
     return Message(body, id_kind)
 
 
+small = st.one_of(st.integers(0, 9), st.integers(0, 9), EDGE_INTS)
+pos = st.fixed_dictionaries({"line": small, "character": small})
+doc_uris = st.one_of(st.sampled_from(DOC_URIS), st.sampled_from(DOC_URIS), uris)
+
+
+@st.composite
+def semantic_messages(draw) -> Message:
+    """Well-formed messages with hostile *values*: positions, ranges, URIs, text, cancellations.
+
+    Structural fuzzing alone almost never reaches the completion engine (one
+    broken level anywhere and the message stops at deserialisation); these do.
+    """
+    kind = draw(st.sampled_from(["inline"] * 4 + ["change"] * 3 + ["open", "close", "cancel", "save", "accept"]))
+    uri = draw(doc_uris)
+    if kind == "inline":
+        params = {"textDocument": {"uri": uri}, "position": draw(pos),
+                  "context": {"triggerKind": draw(st.sampled_from([1, 1, 1, 2]))}}
+        return Message({"jsonrpc": "2.0", "method": "textDocument/inlineCompletion", "params": params}, "int")
+    if kind == "change":
+        change = draw(st.one_of(
+            st.fixed_dictionaries({"range": st.fixed_dictionaries({"start": pos, "end": pos}), "text": texts}),
+            st.fixed_dictionaries({"text": st.one_of(st.just(DOC_TEXT), texts)})))
+        params = {"textDocument": {"uri": uri, "version": draw(small)}, "contentChanges": [change]}
+        return Message({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params}, "none")
+    if kind == "open":
+        params = {"textDocument": {"uri": uri, "languageId": "python", "version": draw(small),
+                                   "text": draw(st.one_of(st.just(DOC_TEXT), texts))}}
+        return Message({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": params}, "none")
+    if kind == "close":
+        return Message({"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": uri}}},
+                       "none")
+    if kind == "save":
+        return Message({"jsonrpc": "2.0", "method": "textDocument/didSave", "params": {"textDocument": {"uri": uri}}},
+                       "none")
+    if kind == "accept":
+        params = {"command": "tabstop.accept", "arguments": draw(st.lists(json_values, max_size=2))}
+        return Message({"jsonrpc": "2.0", "method": "workspace/executeCommand", "params": params}, "str")
+    return Message({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": "LAST"}}, "none")
+
+
 @dataclass(frozen=True)
 class Action:
     kind: str  # "message" | "batch" | "bytes"
@@ -143,7 +184,9 @@ raw_bytes = st.one_of(
 )
 actions = st.one_of(
     messages().map(lambda m: Action("message", (m,))),
-    messages().map(lambda m: Action("message", (m,))),
+    semantic_messages().map(lambda m: Action("message", (m,))),
+    semantic_messages().map(lambda m: Action("message", (m,))),
+    semantic_messages().map(lambda m: Action("message", (m,))),
     st.lists(messages(), min_size=0, max_size=3).map(lambda ms: Action("batch", tuple(ms))),
     raw_bytes.map(lambda b: Action("bytes", data=b)),
 )
@@ -163,6 +206,7 @@ class FuzzStats:
     crashes: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    outcomes: Counter = field(default_factory=Counter)  # "result" or the error code, per answered request
 
     def line(self) -> str:
         return (f"{self.cases} cases, {self.messages} messages + {self.raw_chunks} raw chunks, "
@@ -226,6 +270,9 @@ class FuzzHarness:
         self.stats.requests += len(expected)
         self.stats.unanswered += len(missing)
         self.stats.answered += len(expected) - len(missing)
+        for i in expected:
+            for reply in s.responses.get(i, ())[:1]:
+                self.stats.outcomes["result" if "result" in reply else str(reply.get("error", {}).get("code"))] += 1
         twice = [i for i in expected if len(s.responses.get(i, ())) > 1]
         self.stats.duplicates += len(twice)
         if not s.alive():

@@ -27,7 +27,7 @@ def harness(tmp_path_factory):
     h.setup()
     h.log = log
     yield h
-    print("\nfuzz:", h.stats.line())
+    print("\nfuzz:", h.stats.line(), dict(h.stats.outcomes))
     server.close()
 
 
