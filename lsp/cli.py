@@ -37,10 +37,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("listening on %s: anyone who can reach it can read your code through completions", host)
         server.start_tcp(host, int(port))
     else:
-        from lsp.stdio import protect_stdio
-
-        server.start_io(stdout=protect_stdio())
+        server.start_io(stdin=sys.stdin.buffer, stdout=_protocol_stdout())
     return 0
+
+
+def _protocol_stdout():
+    """A private duplicate of stdout for the protocol; fd 1 itself then points at stderr.
+
+    Why: llama-cpp-python (verbose=False) redirects fds 1 and 2 to /dev/null while a
+    model loads, and we load on a background thread, so protocol messages written
+    meanwhile were lost. With the protocol on its own fd, nothing that writes to or
+    juggles fd 1 — C libraries, a stray print — can corrupt or swallow the stream.
+    """
+    protocol_fd = os.dup(sys.stdout.fileno())
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return os.fdopen(protocol_fd, "wb", buffering=0)
 
 
 def _settings_from_args(args: argparse.Namespace):
