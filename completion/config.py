@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from completion.secrets import SECRET_FILE_PATTERNS
+
 
 @dataclass
 class CompletionSettings:
@@ -44,7 +46,9 @@ class ContextSettings:
     signatures: bool = True  # signatures/skeletons of names near the cursor, resolved through imports
     index: bool = True  # index the workspace folders (off: open documents only)
     max_file_kb: int = 512  # larger files are not indexed
-    exclude: list[str] = field(default_factory=lambda: [".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*secret*", "*credential*"])
+    # Files never read into a prompt as context; also never sent to a remote backend as the
+    # file being edited (see completion/secrets.py). gitignore-like, case-insensitive.
+    exclude: list[str] = field(default_factory=lambda: list(SECRET_FILE_PATTERNS))
     max_files: int = 20000  # per workspace folder; the walk stops there
     index_dir: str = ""  # where index databases live (default: the user cache dir; TABSTOP_INDEX_DIR)
     max_windows: int = 8  # analogy candidates considered per request (after de-duplication)

@@ -29,6 +29,7 @@ from completion.config import CompletionSettings, ContextSettings
 from completion.lifecycle import AdaptiveDebounce
 from completion.postprocess import PostContext, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
+from completion.secrets import is_secret_path
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
 from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult, Prompt
 from runtime.errors import ModelUnavailable, RuntimeBackendError
@@ -69,6 +70,12 @@ class _Built:
     anchor: Anchor
     reused_anchor: bool
     shrunk: bool  # prompt was cut below the configured budgets to meet the latency budget
+
+
+def sends_off_machine(backend: Backend) -> bool:
+    """Whether prompts given to `backend` leave the machine (a backend may say so with `sends_off_machine`)."""
+    explicit = getattr(backend, "sends_off_machine", None)
+    return bool(explicit) if explicit is not None else getattr(backend, "name", "local") != "local"
 
 
 def new_completion_id() -> str:
@@ -163,6 +170,12 @@ class CompletionEngine:
         if dropped:
             log.debug("context change invalidated %d cached completions", dropped)
 
+    def _secret_file_for_remote(self, request: Request) -> bool:
+        """A file matching `context.exclude` (.env, keys, credentials…) never leaves the machine."""
+        if not request.path or not sends_off_machine(self.backend):
+            return False
+        return is_secret_path(relative_path(request.path, request.workspace_folders), self.context_settings.exclude)
+
     async def complete(self, request: Request, cancel: CancelToken | None = None) -> CompletionResponse:
         """Complete at the request's cursor; supersedes any running request for the same document."""
         cancel = cancel or CancelToken()
@@ -244,6 +257,8 @@ class CompletionEngine:
 
         if not s.enabled or request.language in s.disabled_languages:
             return done([], "disabled")
+        if self._secret_file_for_remote(request):
+            return done([], "secret file: not sent to a remote backend")
         t_an = time.perf_counter()
         near_prefix, near_suffix = near_cursor(request)
         analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing,

@@ -15,9 +15,13 @@ log = logging.getLogger("tabstop")
 
 def _setup_logging(level: str, log_file: str | None) -> None:
     # stderr only: in `serve` mode stdout carries the protocol.
+    from lsp.logredact import install
+
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         handlers.append(logging.FileHandler(log_file))
+    for handler in handlers:
+        install(handler)  # secrets never reach a log (docs/security.md)
     logging.basicConfig(level=level.upper(), handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if level.lower() != "debug":
@@ -352,7 +356,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _drop_workspace_from_sys_path() -> None:
+    """Never import code from the directory we were started in (usually the user's workspace).
+
+    `python -m lsp.cli` puts the current directory first on sys.path, and editors
+    start servers with the workspace as the current directory: a workspace file
+    named `runtime.py` or `llama_cpp.py` would then be imported (run) by our own
+    lazy imports. Only our own checkout may stay (running from a source tree).
+    Launching via the `tabstop` entry point or `python -P` avoids it altogether.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cwd = os.getcwd()
+    sys.path[:] = [p for p in sys.path
+                   if os.path.abspath(p or cwd) == here or os.path.abspath(p or cwd) != cwd]
+
+
 def main(argv: list[str] | None = None) -> int:
+    _drop_workspace_from_sys_path()
     args = build_parser().parse_args(argv)
     level = "info" if args.command == "model" and args.log_level == "warning" else args.log_level
     _setup_logging(level, args.log_file)

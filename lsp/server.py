@@ -10,8 +10,10 @@ from pygls import capabilities as pygls_capabilities
 from pygls.lsp.server import LanguageServer
 
 from lsp.logbridge import LspLogHandler
+from lsp.protocol import TabstopProtocol
 from lsp.services import Services
 from lsp.settings import Settings, parse_settings, to_json
+from lsp.transport import RobustTransport
 from runtime.backend import BackendStatus
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,14 @@ def _prefer_utf8(cls, client_capabilities: t.ClientCapabilities) -> t.PositionEn
 pygls_capabilities.ServerCapabilitiesBuilder.choose_position_encoding = classmethod(_prefer_utf8)  # type: ignore[method-assign]
 
 
-class TabstopServer(LanguageServer):
+class TabstopServer(RobustTransport, LanguageServer):
+    """Our transport and protocol (lsp/transport.py, lsp/protocol.py): every request gets an answer."""
+
+    protocol: TabstopProtocol
+
     def __init__(self) -> None:
-        super().__init__("tabstop", VERSION, max_workers=2)
+        super().__init__("tabstop", VERSION, max_workers=2, protocol_cls=TabstopProtocol)
+        logging.getLogger("pygls").setLevel(logging.WARNING)  # until settings say otherwise (apply_log_level)
         self.settings = Settings()
         self.services: Services | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -82,6 +89,7 @@ class TabstopServer(LanguageServer):
         if not self.settings.log_level:
             return
         logging.getLogger().setLevel(self.settings.log_level.upper())
+        # pygls logs every message body at INFO (code, settings with keys): only when debugging.
         logging.getLogger("pygls").setLevel(logging.DEBUG if self.settings.log_level == "debug" else logging.WARNING)
 
     def show_warnings(self, warnings: list[str]) -> None:
