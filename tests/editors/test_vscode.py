@@ -139,8 +139,6 @@ def test_accept_reached_the_server_log(vscode_run):
     assert ids and ids[-1], f"no 'accepted completion <id>' in the server log{vscode_run['diagnostics']}"
 
 
-@pytest.mark.xfail(strict=True, reason="pending issue 6: the telemetry store (TABSTOP_TELEMETRY_DB, table events) "
-                   "is built on branch issue-6; when it lands this passes, and strict xfail fails: remove this marker")
 def test_accept_reached_the_telemetry_database(vscode_run):
     """Contract with the telemetry store (issue 6): `events(completion_id, kind)` in the SQLite
     file named by TABSTOP_TELEMETRY_DB, with kind 'accepted' on accept."""
