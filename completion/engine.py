@@ -382,7 +382,7 @@ class CompletionEngine:
         prefix_budget, context_budget = s.prefix_tokens, self.context_settings.budget_tokens
         for attempt in range(3):
             anchor = await self._new_anchor(request, analysis, prefix_budget, context_budget)
-            prompt = render(anchor, "", analysis.heal)
+            prompt = render(anchor, "", anchor.heal)
             if full or attempt == 2 or self._affordable(prompt):
                 return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, False, attempt > 0)
             # Too slow to evaluate cold within the latency budget: drop context first, then prefix.
@@ -396,6 +396,11 @@ class CompletionEngine:
         count = self.backend.count_tokens
         window = cut_window(request.text, request.offset, prefix_budget, s.suffix_tokens, count)
         heal = analysis.heal if window.prefix.endswith(analysis.heal) else ""
+        if not heal and analysis.mode == "line" and request.line_prefix.endswith(" ") \
+                and request.line_prefix.rstrip() and not request.line_prefix.endswith("  "):
+            # Cut a trailing space too: BPE glues it to the next word (" math"), and when the user
+            # types that word the heal (" math") must lie inside anchor.heal + typed (typed-middle).
+            heal = " "
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
         t_ctx = time.perf_counter()
