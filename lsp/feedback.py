@@ -64,6 +64,7 @@ class Feedback:
         self.gate.enabled = filt.enabled
         self.gate.threshold = _clamp01(filt.threshold)
         self.gate.skip_threshold = _clamp01(filt.skip_threshold)
+        self.gate.min_skip_auc = _clamp01(filt.min_skip_auc)
         self.gate.explore_rate = _clamp01(filt.explore_rate)
         model_path = resolve_model_path(filt.model_path, user_data_dir())
         if model_path != self.model_path:
