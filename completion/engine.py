@@ -29,7 +29,7 @@ from completion.config import CompletionSettings, ContextSettings
 from completion.lifecycle import AdaptiveDebounce
 from completion.postprocess import PostContext, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
-from completion.secrets import is_secret_path
+from completion.secrets import is_secret_path, secret_patterns
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
 from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult, Prompt
 from runtime.errors import ModelUnavailable, RuntimeBackendError
@@ -174,7 +174,8 @@ class CompletionEngine:
         """A file matching `context.exclude` (.env, keys, credentials…) never leaves the machine."""
         if not request.path or not sends_off_machine(self.backend):
             return False
-        return is_secret_path(relative_path(request.path, request.workspace_folders), self.context_settings.exclude)
+        rel = relative_path(request.path, request.workspace_folders)
+        return is_secret_path(rel, secret_patterns(self.context_settings.exclude))
 
     async def complete(self, request: Request, cancel: CancelToken | None = None) -> CompletionResponse:
         """Complete at the request's cursor; supersedes any running request for the same document."""

@@ -37,6 +37,11 @@ SECRET_FILE_PATTERNS: tuple[str, ...] = (
 REDACTED = "[REDACTED]"
 
 
+def secret_patterns(extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The built-in patterns plus the user's `context.exclude`: replacing that list never drops these."""
+    return tuple(dict.fromkeys((*SECRET_FILE_PATTERNS, *extra)))
+
+
 def is_secret_path(path: str, patterns: Iterable[str] = SECRET_FILE_PATTERNS) -> bool:
     """Whether `path` (best relative to its workspace folder) matches a secret-file pattern.
 

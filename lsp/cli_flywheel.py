@@ -199,7 +199,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     engine = CompletionEngine(backend, s, settings.context, fim_family=settings.model.fim_family)
     gate = FilterGate(FilterGate.load_model(Path(args.filter)) if args.filter else None,
                       threshold=settings.filter.threshold, skip_threshold=settings.filter.skip_threshold,
-                      explore_rate=0.0)
+                      min_skip_auc=settings.filter.min_skip_auc, explore_rate=0.0)
     writer = TelemetryWriter(lambda: TelemetryStore(path, retention_days=0, max_mb=settings.telemetry.max_mb))
     clock = SimClock()
     tracker = FeedbackTracker(writer.put, store_code=args.store_code, gate=gate, clock=clock,
@@ -221,8 +221,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(json.dumps({
         "db": str(path), "files": result.files, "requests": result.requests, "suggestions": result.suggestions,
         "accepted": result.accepted, "partial": result.partial, "rejected_explicit": result.rejected_explicit,
-        "rejected_implicit": result.rejected_implicit, "empty": result.empty,
-        "skipped_by_filter": result.skipped_by_filter, "acceptance": round(result.acceptance, 4),
+        "not_taken": result.not_taken, "empty": result.empty,
+        "skipped_by_filter": result.skipped_by_filter, "taken": round(result.taken, 4),
         "seconds": round(result.seconds, 1), "events_written": writer.written, "events_dropped": writer.dropped,
     }, indent=2))
     return 0 if writer.dropped == 0 else 2

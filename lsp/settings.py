@@ -41,6 +41,7 @@ class FilterSettings:
     threshold: float = 0.15  # hide suggestions whose predicted acceptance is below this
     model_path: str = ""  # default: <user data dir>/filter.pt; TABSTOP_FILTER_MODEL overrides
     skip_threshold: float = 0.05  # skip generation when the pre-generation model predicts less (0: never)
+    min_skip_auc: float = 0.65  # ...but only if that model's held-out AUC reached this (a weak one must not skip)
     explore_rate: float = 0.05  # share of would-be-hidden suggestions shown anyway, so the filter keeps learning
 
 

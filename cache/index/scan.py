@@ -160,4 +160,18 @@ def should_index(root: Path, rel: str, rules: ScanRules, ignore: IgnoreRules,
     for depth in range(1, len(parts)):
         if ignore.ignored("/".join(parts[:depth]), True):
             return False
-    return not ignore.ignored(rel, False)
+    if ignore.ignored(rel, False):
+        return False
+    return not _through_link(root, rel)
+
+
+def _through_link(root: Path, rel: str) -> bool:
+    """Whether `rel` leaves the folder or passes a symbolic link (the walk never follows links).
+
+    A watcher event or a save for `link/x.py`, with `link` pointing outside the
+    folder, must not get that outside file indexed (docs/security.md).
+    """
+    try:
+        return (root / rel).resolve() != root.resolve() / rel
+    except (OSError, RuntimeError):  # a link loop
+        return True

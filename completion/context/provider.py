@@ -29,6 +29,7 @@ from completion.context.packing import pack, stable_order, to_files
 from completion.context.signatures import FileView, SignatureResolver, refs_near_cursor
 from completion.engine import ContextResult
 from completion.languages import language_for
+from completion.secrets import is_secret_path, secret_patterns
 from completion.types import Request
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class RepositoryContext:
     # -- folders and indexes --------------------------------------------------------------------
     def _rules(self) -> ScanRules:
         s = self.settings
-        return ScanRules(max_file_bytes=s.max_file_kb * 1024, max_files=s.max_files, exclude=tuple(s.exclude))
+        return ScanRules(max_file_bytes=s.max_file_kb * 1024, max_files=s.max_files,
+                         exclude=secret_patterns(s.exclude))
 
     def set_folders(self, folders: Sequence[str]) -> None:
         """Index these folders (start background scans); stop indexing folders no longer listed."""
@@ -142,10 +144,17 @@ class RepositoryContext:
 
     def document_opened(self, uri: str, path: str, language: str, text: str, version: int | None = None,
                         *, index: bool = True) -> None:
+        if path and self._secret(path):
+            return  # an open .env or key file is never a context source (docs/security.md)
         doc = OpenDocument(uri, path, language or self.language_of(path), text, version, index)
         self.documents[uri] = doc
         if index:
             self._submit(doc)
+
+    def _secret(self, path: str) -> bool:
+        index = self.index_for(path)
+        rel = (index.rel(path) if index is not None else None) or Path(path).name
+        return is_secret_path(rel, secret_patterns(self.settings.exclude))
 
     def document_changed(self, uri: str, text: str, version: int | None = None, changed_line: int | None = None) -> None:
         doc = self.documents.get(uri)

@@ -42,11 +42,13 @@ class Verdict:
 
 class FilterGate:
     def __init__(self, model: AcceptanceModel | None = None, *, enabled: bool = True, threshold: float = 0.15,
-                 skip_threshold: float = 0.05, explore_rate: float = 0.0, seed: int | None = None) -> None:
+                 skip_threshold: float = 0.05, min_skip_auc: float = 0.65, explore_rate: float = 0.0,
+                 seed: int | None = None) -> None:
         self.model = model
         self.enabled = enabled
         self.threshold = threshold
         self.skip_threshold = skip_threshold
+        self.min_skip_auc = min_skip_auc
         self.explore_rate = explore_rate
         self._rng = random.Random(seed)
 
@@ -75,9 +77,17 @@ class FilterGate:
             return Verdict(score, False, explored=True)
         return Verdict(score, True)
 
+    def can_skip(self) -> bool:
+        """Skipping costs a suggestion the user never sees, so only a pre-generation model that
+        proved itself on held-out events (AUC >= min_skip_auc at training time) may do it."""
+        if not self.active or self.model is None or self.model.pre is None or self.skip_threshold <= 0:
+            return False
+        auc_pre = self.model.metrics.get("auc_pre")
+        return isinstance(auc_pre, (int, float)) and auc_pre >= self.min_skip_auc
+
     def before(self, features: dict[str, Any]) -> Verdict:
         """Pre-generation: hide=True means "do not even generate"."""
-        if not self.active or self.model is None or self.model.pre is None or self.skip_threshold <= 0:
+        if not self.can_skip() or self.model is None:
             return Verdict(None, False)
         return self._verdict(self.model.score(features, "pre"), self.skip_threshold)
 

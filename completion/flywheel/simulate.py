@@ -60,16 +60,16 @@ class SimResult:
     accepted: int = 0
     partial: int = 0
     rejected_explicit: int = 0
-    rejected_implicit: int = 0
+    not_taken: int = 0  # neither accepted nor rejected by the user: the tracker judges (typed over / through)
     empty: int = 0
     skipped_by_filter: int = 0
     seconds: float = 0.0
     per_file: dict[str, int] = field(default_factory=dict)
 
     @property
-    def acceptance(self) -> float:
-        verdicts = self.accepted + self.partial + self.rejected_explicit + self.rejected_implicit
-        return (self.accepted + self.partial) / verdicts if verdicts else 0.0
+    def taken(self) -> float:
+        """Share of suggestions accepted or partially accepted."""
+        return (self.accepted + self.partial) / self.suggestions if self.suggestions else 0.0
 
 
 class SimClock:
@@ -196,7 +196,7 @@ async def simulate(engine: CompletionEngine, tracker: FeedbackTracker, files: Se
                         tracker.rejected(s.id, "explicit")
                         result.rejected_explicit += 1
                     else:
-                        result.rejected_implicit += 1  # resolved by the tracker on the next request
+                        result.not_taken += 1  # the next request tells the tracker: typed over (or through)
                 m = _TOKEN.match(line, col)  # the user types the next word
                 if m is None or m.end() >= len(line.rstrip()):
                     break

@@ -18,6 +18,7 @@ from lsp.features.documents import DocumentListener
 
 from completion.languages import EXTENSIONS
 from lsp.convert import uri_to_path
+from lsp.docsync import find_document
 
 log = logging.getLogger(__name__)
 WATCHER_ID = "tabstop-index-watcher"
@@ -113,7 +114,7 @@ def register(server) -> None:
     def did_change(ls, params: t.DidChangeTextDocumentParams) -> None:
         ctx = context(ls)
         uri = params.text_document.uri
-        doc = ls.workspace.text_documents.get(uri)
+        doc = find_document(ls.workspace, uri)  # pygls keys by the unquoted URI
         if ctx is None or doc is None:
             return
         line = None

@@ -69,3 +69,43 @@ def test_user_patterns_apply_and_the_local_model_is_not_restricted():
     assert not sends_off_machine(local) and sends_off_machine(remote)
     local_engine = CompletionEngine(local, CompletionSettings(), ContextSettings())
     assert not local_engine._secret_file_for_remote(request_for("/work/proj/.env"))
+
+
+def test_open_secret_files_are_never_context_sources(tmp_path):
+    """An `.env` open in another tab must not feed analogy windows (which a remote backend would receive)."""
+    from completion.context.provider import RepositoryContext
+
+    ctx = RepositoryContext(ContextSettings(index=False, exclude=["vendor/"]))  # the user's list replaces the default...
+    try:
+        for name in (".env", "deploy/id_rsa", "config/credentials.yaml", "app.py"):
+            path = str(tmp_path / name)
+            ctx.document_opened("file://" + path, path, "python", "API_KEY = 'x'\n")
+        assert sorted(d.path.rsplit("/", 1)[-1] for d in ctx.documents.values()) == ["app.py"]  # ...not the secrets
+        assert ".env" in ctx._rules().exclude and "vendor/" in ctx._rules().exclude
+    finally:
+        ctx.close()
+
+
+def test_user_exclude_list_never_drops_the_builtin_secret_patterns():
+    remote = RecordingRemote()
+    engine = CompletionEngine(remote, CompletionSettings(), ContextSettings(exclude=["build/"]))
+    asyncio.run(engine.complete(request_for("/work/proj/.env")))
+    assert remote.prompts == []
+
+
+def test_paths_through_links_or_outside_the_folder_are_never_indexed(tmp_path):
+    """Watcher events and saves go through `should_index`; the walk itself never follows links."""
+    from cache.index.scan import IgnoreRules, ScanRules, should_index
+    from completion.languages import language_for
+
+    root, outside = tmp_path / "proj", tmp_path / "outside"
+    (root / "src").mkdir(parents=True)
+    outside.mkdir()
+    (root / "src" / "ok.py").write_text("x = 1\n")
+    (outside / "private.py").write_text("token = 'x'\n")
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    (root / "src" / "alias.py").symlink_to(outside / "private.py")
+    rules, ignore = ScanRules(), IgnoreRules(root)
+    assert should_index(root, "src/ok.py", rules, ignore, language_for)
+    for rel in ("link/private.py", "src/alias.py", "../outside/private.py", "src/../../outside/private.py"):
+        assert not should_index(root, rel, rules, ignore, language_for), rel
