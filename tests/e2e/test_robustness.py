@@ -125,7 +125,7 @@ def test_positions_outside_the_document(server):
 def test_non_file_uris_complete(server):
     uri = "untitled:Untitled-1"
     server.open(uri, DEMO)
-    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 15), timeout=120)
+    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     assert reply["result"]["items"], reply
     for odd in ("vscode-notebook-cell:/x.ipynb#W0sZmlsZQ%3D%3D", "file:///a%00b.py", "::::", "", "file://[bad/x"):
         server.open(odd, "x = 1\n")
@@ -148,17 +148,17 @@ def test_edit_outside_the_document_marks_it_out_of_sync_until_saved(server, tmp_
     server.open(uri, DEMO)
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
         {"range": {"start": {"line": 400, "character": 0}, "end": {"line": 400, "character": 0}}, "text": "oops"}]})
-    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 15), timeout=120)
+    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     assert reply["result"]["items"] == []  # no completion for text we do not have
     # Later partial edits cannot resynchronise it either.
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
         {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "#"}]})
-    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 15), timeout=120)
+    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     assert reply["result"]["items"] == []
     # A save: the file on disk is the buffer now.
     path.write_text(DEMO)
     server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
-    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 15), timeout=120)
+    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     items = reply["result"]["items"]  # (exact text varies with KV-cache reuse; the demo test checks quality)
     assert items and items[0]["range"]["start"] == {"line": 11, "character": 15}
     log = Path(server.log_path).read_text()
@@ -173,7 +173,7 @@ def test_full_text_change_resynchronises(server):
     assert server.call("textDocument/inlineCompletion", server.inline_params(uri, 0, 1))["result"]["items"] == []
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
         {"text": DEMO}]})
-    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 15), timeout=120)
+    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     assert reply["result"]["items"]
 
 
@@ -182,14 +182,14 @@ def test_malformed_did_change_marks_out_of_sync(server):
     server.open(uri, DEMO)
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
         {"range": {"start": {"line": "zero"}}, "text": 5}]})
-    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 15), timeout=120)
+    reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     assert reply["result"]["items"] == []
 
 
 def test_stale_request_never_gets_a_completion_for_old_text(server):
     uri = "untitled:stale"
     server.open(uri, DEMO)
-    params = server.inline_params(uri, 11, 15)
+    params = server.inline_params(uri, 10, 11)
     change = {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
         "textDocument": {"uri": uri, "version": 2}, "contentChanges": [
             {"range": {"start": {"line": 11, "character": 15}, "end": {"line": 11, "character": 15}}, "text": "0"}]}}
@@ -207,7 +207,7 @@ def test_cancel_storm_every_request_answered_once(server):
     server.open(uri, DEMO)
     ids = []
     for i in range(40):
-        ids.append(server.request("textDocument/inlineCompletion", server.inline_params(uri, 11, 15)))
+        ids.append(server.request("textDocument/inlineCompletion", server.inline_params(uri, 10, 11)))
         if i % 2:
             server.notify("$/cancelRequest", {"id": ids[-1]})
         server.notify("$/cancelRequest", {"id": 10**9 + i})  # unknown ids are harmless
