@@ -388,7 +388,9 @@ class CompletionEngine:
                 return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, False, attempt > 0)
             # Too slow to evaluate cold within the latency budget: drop context first, then prefix.
             affordable = self.speed.affordable_eval_tokens(s.latency_budget_ms, EXPECTED_GEN_TOKENS)
-            context_budget = 0
+            # Halve both: the best-scored context (a signature the cursor needs) is small and
+            # survives; dropping context outright cost the cross-file e2e case its answer.
+            context_budget //= 2
             prefix_budget = max(MIN_PREFIX_TOKENS, min(prefix_budget // 2, affordable - s.suffix_tokens))
         raise AssertionError("unreachable")
 
