@@ -37,7 +37,7 @@ def test_closing_brackets_after_cursor_are_fine():
     ("x = '{}'.fo|\n", ".fo"),
     ("setattr(sel|)\n", "sel"),
     ("obj.|\n", "."),
-    ("x = 1 + |\n", " "),
+    ("x = 1 + |\n", ""),
     ("    return sel|\n", " sel"),
     ("    |\n", ""),
     ("def f():|\n", ""),
