@@ -46,11 +46,12 @@ async def run(path: Path, reuse: bool, threads: int, n: int) -> dict:
                                                      initialization_options=settings))
     client.initialized(t.InitializedParams())
     uri = path.as_uri()
-    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "python", 1, text)))
+    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
     latencies, cold = [], None
     for k, line in enumerate(targets):
-        params = t.InlineCompletionParams(t.TextDocumentIdentifier(uri), t.Position(line, len(lines[line])),
-                                          t.InlineCompletionContext(t.InlineCompletionTriggerKind.Invoked))
+        params = t.InlineCompletionParams(
+            text_document=t.TextDocumentIdentifier(uri), position=t.Position(line, len(lines[line])),
+            context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Invoked))
         s = time.perf_counter()
         await client.protocol.send_request_async(t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=f"r{k}")
         latencies.append((time.perf_counter() - s) * 1000)

@@ -28,6 +28,9 @@ class Anchor:
     heal: str  # partial word cut from the prefix when the anchor was built
     context: tuple[ContextFile, ...] = ()
     context_paths: frozenset[str] = frozenset()
+    context_tokens: int = 0
+    context_report: tuple[str, ...] = ()
+    context_ms: float = 0.0
 
 
 def typed_since(anchor: Anchor, text: str, offset: int) -> str | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from completion.secrets import SECRET_FILE_PATTERNS
+
 
 @dataclass
 class CompletionSettings:
@@ -20,17 +22,36 @@ class CompletionSettings:
     typed_middle: bool = True  # keep the prompt while typing on a line; typed text continues the middle
     prefetch: bool = True  # after an accept, start the next completion speculatively
     single_line_mid_line: bool = True
-    token_healing: bool = True  # re-generate the partial word before the cursor (see completion/analyze.py)
+    token_healing: bool = True  # re-generate the partial token before the cursor (see completion/heal.py)
+    syntax_mode: bool = True  # decide line-or-block from the tree-sitter tree where a grammar exists
+    syntax_gate: bool = True  # trim or drop completions that make the code around the cursor parse worse
+    # Completions to rank (1: greedy only); extra ones branch after the prompt. Off by
+    # default: on rest-of-line cases they never added an exact match (docs/quality.md)
+    # and each one costs a full line of generation.
+    candidates: int = 1
+    candidate_budget_ms: int = 400  # time the extra candidates may take after the first one
+    candidate_min_prob: float = 0.1  # an extra candidate's first token needs at least this probability
     completion_fallback: bool = False  # also answer textDocument/completion (clients without inline)
     temperature: float = 0.0
+    seed: int = 0  # sampling seed when temperature > 0 (fixed: the same request gives the same answer)
 
 
 @dataclass
 class ContextSettings:
+    """Repository context (analogy windows + signatures) and the index behind it (docs/context.md)."""
+
     enabled: bool = True
-    budget_tokens: int = 512
-    analogy: bool = True
-    signatures: bool = True
-    index: bool = True
-    max_file_kb: int = 512
-    exclude: list[str] = field(default_factory=lambda: [".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*secret*", "*credential*"])
+    budget_tokens: int = 512  # one budget for every context item; packed by score per token
+    analogy: bool = True  # windows that look like the code at the cursor
+    signatures: bool = True  # signatures/skeletons of names near the cursor, resolved through imports
+    index: bool = True  # index the workspace folders (off: open documents only)
+    max_file_kb: int = 512  # larger files are not indexed
+    # Files never read into a prompt as context; also never sent to a remote backend as the
+    # file being edited (see completion/secrets.py). gitignore-like, case-insensitive.
+    exclude: list[str] = field(default_factory=lambda: list(SECRET_FILE_PATTERNS))
+    max_files: int = 20000  # per workspace folder; the walk stops there
+    index_dir: str = ""  # where index databases live (default: the user cache dir; TABSTOP_INDEX_DIR)
+    max_windows: int = 8  # analogy candidates considered per request (after de-duplication)
+    recent_edits: int = 16  # recently edited places remembered as analogy candidates
+    keep_imports: bool = True  # offer the file's import block when the prefix window has cut it off
+    imports_after_chars: int = 3000  # ... that is, when the cursor is this far below the import block

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import sqlite3
 import time
 import uuid
 from collections import OrderedDict, deque
@@ -22,11 +23,13 @@ from typing import Callable, Protocol, Sequence
 from cache.completion_cache import CompletionCache
 from completion.analyze import Analysis, analyze
 from completion.anchor import Anchor, middle_and_heal, typed_since
+from completion.candidates import finish_candidates, near_cursor, post_context
 from completion.budget import SpeedModel
 from completion.config import CompletionSettings, ContextSettings
 from completion.lifecycle import AdaptiveDebounce
-from completion.postprocess import PostContext, postprocess, stop_rule
+from completion.postprocess import PostContext, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
+from completion.secrets import is_secret_path, secret_patterns
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
 from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult, Prompt
 from runtime.errors import ModelUnavailable, RuntimeBackendError
@@ -67,6 +70,12 @@ class _Built:
     anchor: Anchor
     reused_anchor: bool
     shrunk: bool  # prompt was cut below the configured budgets to meet the latency budget
+
+
+def sends_off_machine(backend: Backend) -> bool:
+    """Whether prompts given to `backend` leave the machine (a backend may say so with `sends_off_machine`)."""
+    explicit = getattr(backend, "sends_off_machine", None)
+    return bool(explicit) if explicit is not None else getattr(backend, "name", "local") != "local"
 
 
 def new_completion_id() -> str:
@@ -161,6 +170,13 @@ class CompletionEngine:
         if dropped:
             log.debug("context change invalidated %d cached completions", dropped)
 
+    def _secret_file_for_remote(self, request: Request) -> bool:
+        """A file matching `context.exclude` (.env, keys, credentials…) never leaves the machine."""
+        if not request.path or not sends_off_machine(self.backend):
+            return False
+        rel = relative_path(request.path, request.workspace_folders)
+        return is_secret_path(rel, secret_patterns(self.context_settings.exclude))
+
     async def complete(self, request: Request, cancel: CancelToken | None = None) -> CompletionResponse:
         """Complete at the request's cursor; supersedes any running request for the same document."""
         cancel = cancel or CancelToken()
@@ -242,8 +258,14 @@ class CompletionEngine:
 
         if not s.enabled or request.language in s.disabled_languages:
             return done([], "disabled")
-        analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing)
-        info.mode = analysis.mode
+        if self._secret_file_for_remote(request):
+            return done([], "secret file: not sent to a remote backend")
+        t_an = time.perf_counter()
+        near_prefix, near_suffix = near_cursor(request)
+        analysis = analyze(request, single_line_mid_line=s.single_line_mid_line, healing=s.token_healing,
+                           use_syntax=s.syntax_mode, prefix=near_prefix, suffix=near_suffix)
+        info.step_ms["analyze"] = (time.perf_counter() - t_an) * 1000
+        info.mode, info.mode_source, info.heal = analysis.mode, analysis.mode_source, analysis.heal
         if not analysis.should_complete:
             return done([], analysis.reason)
 
@@ -264,7 +286,9 @@ class CompletionEngine:
                 return done([], "superseded")
 
         built = await self._build(request, analysis)
-        info.context_items = len(built.anchor.context)
+        info.context_items, info.context_tokens = len(built.anchor.context), built.anchor.context_tokens
+        info.context_report = list(built.anchor.context_report)
+        info.context_ms = built.anchor.context_ms if not built.reused_anchor else 0.0
         info.prompt_text = built.prompt.text
         info.extra_layout = "typed-middle" if built.reused_anchor else ("shrunk" if built.shrunk else "full")
         gen = GenerationRequest(
@@ -274,6 +298,10 @@ class CompletionEngine:
             deadline=time.monotonic() + s.deadline_ms / 1000,
             should_stop=stop_rule(built.post),
             request_id=request.request_id,
+            seed=s.seed,
+            n=max(1, s.candidates),
+            branch_min_prob=s.candidate_min_prob,
+            branch_budget_ms=s.candidate_budget_ms,
         )
         # The KV cache starts holding this prompt as soon as evaluation starts, so the anchor
         # is valid for the next keystroke even if this request is cancelled half-way.
@@ -295,12 +323,10 @@ class CompletionEngine:
         self._record(result, built, info)
         items: list[Suggestion] = []
         if result.stop_reason != "cancelled":
-            raw = result.text
-            if result.stop_reason in ("length", "deadline") and analysis.mode == "block" and "\n" in raw.strip():
-                raw = raw[: raw.rstrip().rfind("\n")]  # the last line was cut off mid-way
-            text = postprocess(raw, built.post)
-            if text:
-                items.append(Suggestion(new_completion_id(), text, result.mean_logprob))
+            if result.stop_reason in ("length", "deadline") and analysis.mode == "block" and "\n" in result.text.strip():
+                result.text = result.text[: result.text.rstrip().rfind("\n")]  # the last line was cut off mid-way
+            ranked = await asyncio.to_thread(finish_candidates, result, built.post, info)
+            items = [Suggestion(new_completion_id(), c.text, c.mean_logprob, c.score) for c in ranked]
         if items and s.cache:
             self.cache.put(request.uri, fingerprint, request.prefix, request.suffix, [i.text for i in items],
                            [i.id for i in items], built.anchor.context_paths)
@@ -323,7 +349,8 @@ class CompletionEngine:
         info.prompt_ms, info.generate_ms = result.prompt_ms, result.generate_ms
         info.raw_text = result.text
         info.mean_logprob = result.mean_logprob
-        self.speed.observe(result.prompt_tokens_evaluated, result.prompt_ms, result.tokens, result.generate_ms)
+        if result.backend == "local":  # the speed model sizes local prompts; a GPU server's pace would mislead it
+            self.speed.observe(result.prompt_tokens_evaluated, result.prompt_ms, result.tokens, result.generate_ms)
 
     def _remember(self, request: Request, items: list[Suggestion], info: CompletionInfo) -> None:
         for item in items:
@@ -338,10 +365,7 @@ class CompletionEngine:
         template = get_template(self.family())
         path = relative_path(request.path, request.workspace_folders) if request.path else ""
         repo = os.path.basename(request.workspace_folders[0].rstrip("/")) if request.workspace_folders else ""
-        post = PostContext(
-            line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=request.suffix[:4000],
-            prefix=request.prefix[-4000:], mode=analysis.mode, max_lines=s.max_lines, language=request.language,
-        )
+        post = post_context(request, request.prefix[-4000:], request.suffix[:4000], analysis.mode, s)
 
         def render(anchor: Anchor, middle: str, heal: str) -> Prompt:
             return template.prompt(anchor.prefix, anchor.suffix, path=path, repo=repo, context=anchor.context,
@@ -359,7 +383,7 @@ class CompletionEngine:
         prefix_budget, context_budget = s.prefix_tokens, self.context_settings.budget_tokens
         for attempt in range(3):
             anchor = await self._new_anchor(request, analysis, prefix_budget, context_budget)
-            prompt = render(anchor, "", analysis.heal)
+            prompt = render(anchor, "", anchor.heal)
             if full or attempt == 2 or self._affordable(prompt):
                 return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, False, attempt > 0)
             # Too slow to evaluate cold within the latency budget: drop context first, then prefix.
@@ -372,16 +396,25 @@ class CompletionEngine:
         s = self.settings
         count = self.backend.count_tokens
         window = cut_window(request.text, request.offset, prefix_budget, s.suffix_tokens, count)
-        heal = analysis.heal
+        heal = analysis.heal if window.prefix.endswith(analysis.heal) else ""
+        if not heal and analysis.mode == "line" and request.line_prefix.endswith(" ") \
+                and request.line_prefix.rstrip() and not request.line_prefix.endswith("  "):
+            # Cut a trailing space too: BPE glues it to the next word (" math"), and when the user
+            # types that word the heal (" math") must lie inside anchor.heal + typed (typed-middle).
+            heal = " "
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
+        t_ctx = time.perf_counter()
         if self.context is not None and self.context_settings.enabled and context_budget > 0:
             try:
                 ctx = await self.context.gather(request, context_budget, count)
-            except (OSError, ValueError, RuntimeError) as exc:  # context is an extra: never fatal
+            except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:  # context is an extra: never fatal
                 log.warning("context gathering failed: %s", exc)
+        paths = ctx.paths or frozenset(f.path for f in ctx.files)
         return Anchor(offset=request.offset, before=request.prefix, after=request.suffix, prefix=prefix,
-                      suffix=window.suffix, heal=heal, context=ctx.files, context_paths=ctx.paths)
+                      suffix=window.suffix, heal=heal, context=ctx.files, context_paths=paths,
+                      context_tokens=ctx.tokens, context_report=ctx.report,
+                      context_ms=(time.perf_counter() - t_ctx) * 1000)
 
     def _affordable(self, prompt: Prompt) -> bool:
         """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""

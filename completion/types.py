@@ -64,6 +64,7 @@ class CompletionInfo:
     generated_tokens: int = 0
     context_items: int = 0
     context_tokens: int = 0
+    context_ms: float = 0.0  # time spent gathering repository context
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
     total_ms: float = 0.0
@@ -72,6 +73,13 @@ class CompletionInfo:
     raw_text: str = ""
     prompt_text: str = ""
     context_report: list[str] = field(default_factory=list)
+    heal: str = ""  # text cut from the prompt and regenerated (token healing)
+    mode_source: str = ""  # syntax | text: what decided line-or-block
+    candidates: int = 0  # completions generated (before ranking and de-duplication)
+    greedy_text: str = ""  # the plain greedy completion after post-processing (to compare with the ranked first)
+    post_changed: list[str] = field(default_factory=list)  # filters that changed the greedy completion
+    step_ms: dict[str, float] = field(default_factory=dict)  # analyze, postprocess, syntax_gate, rank, alternatives
+    candidate_list: list[dict] = field(default_factory=list)  # every candidate before ranking (text, source, logprob…)
 
 
 @dataclass

@@ -15,9 +15,13 @@ log = logging.getLogger("tabstop")
 
 def _setup_logging(level: str, log_file: str | None) -> None:
     # stderr only: in `serve` mode stdout carries the protocol.
+    from lsp.logredact import install
+
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         handlers.append(logging.FileHandler(log_file))
+    for handler in handlers:
+        install(handler)  # secrets never reach a log (docs/security.md)
     logging.basicConfig(level=level.upper(), handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if level.lower() != "debug":
@@ -76,6 +80,22 @@ def _settings_from_args(args: argparse.Namespace):
     return settings
 
 
+def _index_workspace(settings, root: str):
+    """Repository context for one-shot commands: index (or refresh) the folder, then wait for it."""
+    if not settings.context.enabled:
+        return None
+    from completion.context.provider import RepositoryContext
+
+    t0 = time.perf_counter()
+    context = RepositoryContext(settings.context, [os.path.abspath(root)])
+    context.wait_ready()
+    for index in context.indexes.values():
+        stats = index.last_scan
+        log.info("indexed %s: %d files (%d parsed, %d unchanged) in %.2fs", index.root, stats.listed, stats.parsed,
+                 stats.unchanged, time.perf_counter() - t0)
+    return context
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     from completion.engine import CompletionEngine
     from completion.languages import language_for
@@ -105,8 +125,10 @@ def cmd_complete(args: argparse.Namespace) -> int:
         print(f"tabstop: {exc}", file=sys.stderr)
         return 3
     load_s = time.perf_counter() - t0
-    engine = CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family)
     root = args.workspace or str(path.parent)
+    context = _index_workspace(settings, root)
+    engine = CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family,
+                              context=context)
     request = Request(uri=path.as_uri(), text=text, offset=offset, language=language_for(str(path)),
                       path=str(path), trigger="invoked", workspace_folders=(os.path.abspath(root),))
 
@@ -117,7 +139,11 @@ def cmd_complete(args: argparse.Namespace) -> int:
         await backend.close()
         return results
 
-    results = asyncio.run(run())
+    try:
+        results = asyncio.run(run())
+    finally:
+        if context is not None:
+            context.close()
     response = results[-1]
     info = response.info
     if args.show_prompt:
@@ -146,6 +172,83 @@ def cmd_complete(args: argparse.Namespace) -> int:
         print(f"run {i}: {ri.total_ms:.0f} ms total | prompt {ri.prompt_tokens} tokens, {ri.prompt_tokens_evaluated} "
               f"evaluated ({ri.prompt_tokens - ri.prompt_tokens_evaluated} reused) in {ri.prompt_ms:.0f} ms | "
               f"{ri.generated_tokens} tokens generated in {ri.generate_ms:.0f} ms", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Cross-file benchmark: build (or reuse) cases, run the arms through the engine, print a table."""
+    from completion.context.provider import RepositoryContext
+    from completion.evaluation import arms as arm_registry
+    from completion.evaluation.cases import build_cases, load_cases, save_cases
+    from completion.evaluation.runner import EvalRunner, format_table, summarize, timestamp
+    from runtime.errors import ModelUnavailable
+    from runtime.factory import make_backend
+
+    try:
+        arms = arm_registry.select(args.arms)
+    except ValueError as exc:
+        print(f"tabstop: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings_from_args(args)
+    settings.completion.max_tokens = args.max_tokens or 24
+    settings.completion.deadline_ms = args.deadline_ms or 60000
+    if args.prefix_tokens:
+        settings.completion.prefix_tokens = args.prefix_tokens
+    if args.budget:
+        settings.context.budget_tokens = args.budget
+    cases_path = out / "cases.json"
+    if cases_path.exists() and not args.rebuild:
+        cases = load_cases(cases_path)
+        log.info("reusing %d cases from %s", len(cases), cases_path)
+    else:
+        cases = []
+        for repo in args.repos:
+            context = RepositoryContext(settings.context, [os.path.abspath(repo)])
+            context.wait_ready()
+            for index in context.indexes.values():
+                cases += build_cases(index, args.cases, seed=args.seed, per_file=args.per_file, variant=args.variant)
+            context.close()
+        save_cases(cases, cases_path)
+    if not cases:
+        print("tabstop: no cross-file cases found (does the repository import its own modules?)", file=sys.stderr)
+        return 1
+    backend = make_backend(settings.backend, settings.model, settings.remote)
+    try:
+        if hasattr(backend, "load_blocking"):
+            backend.load_blocking()
+    except ModelUnavailable as exc:
+        print(f"tabstop: {exc}", file=sys.stderr)
+        return 3
+    runner = EvalRunner(backend, settings.completion, settings.context, arms, out / "results.jsonl",
+                        fim_family=settings.model.fim_family)
+
+    def progress(result, n, total):
+        em = result.metrics.get("exact_match", 0.0)
+        log.info("[%d/%d] %s %s EM=%.0f %.0f ms: %r → %r", n, total, result.arm, result.case_id, em,
+                 result.total_ms, result.answer, result.prediction)
+
+    async def run():
+        try:
+            return await runner.run(cases, progress)
+        finally:
+            await backend.close()
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        runner.close()
+    summary = summarize(results, arms)
+    report = {
+        "finished": timestamp(), "model": backend.model_name, "repos": [os.path.abspath(r) for r in args.repos],
+        "cases": len(cases), "seed": args.seed, "variant": args.variant,
+        "settings": {"max_tokens": settings.completion.max_tokens, "prefix_tokens": settings.completion.prefix_tokens,
+                     "budget_tokens": settings.context.budget_tokens, "threads": settings.model.n_threads},
+        "arms": summary,
+    }
+    (out / "summary.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2) if args.json else format_table(summary))
     return 0
 
 
@@ -222,6 +325,25 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--server-log", help="append the servers' stderr here")
     b.set_defaults(func=cmd_bench)
 
+    e = sub.add_parser("eval", help="cross-file benchmark: exact match, edit similarity, identifier F1, latency")
+    e.add_argument("repos", nargs="+", help="local repository folders to build cases from")
+    e.add_argument("--out", default="tabstop-eval", help="folder for cases.json, results.jsonl, summary.json")
+    e.add_argument("--cases", type=int, default=50, help="cases per repository")
+    e.add_argument("--per-file", type=int, default=2, help="at most this many cases per file")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--variant", default="name-start", help="where the cursor goes in the line")
+    e.add_argument("--arms", help="comma-separated: in-file,+analogy,+signatures,+both (default: all)")
+    e.add_argument("--rebuild", action="store_true", help="rebuild cases even if OUT/cases.json exists")
+    e.add_argument("--prefix-tokens", type=int)
+    e.add_argument("--budget", type=int, help="context token budget")
+    e.add_argument("--model")
+    e.add_argument("--threads", type=int)
+    e.add_argument("--max-tokens", type=int)
+    e.add_argument("--deadline-ms", type=int)
+    e.add_argument("--settings", help="JSON file with settings")
+    e.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    e.set_defaults(func=cmd_eval)
+
     m = sub.add_parser("model", help="list, locate, verify or fetch models")
     m.add_argument("action", choices=["list", "path", "verify", "fetch"])
     m.add_argument("name", nargs="?")
@@ -234,7 +356,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _drop_workspace_from_sys_path() -> None:
+    """Never import code from the directory we were started in (usually the user's workspace).
+
+    `python -m lsp.cli` puts the current directory first on sys.path, and editors
+    start servers with the workspace as the current directory: a workspace file
+    named `runtime.py` or `llama_cpp.py` would then be imported (run) by our own
+    lazy imports. Only our own checkout may stay (running from a source tree).
+    Launching via the `tabstop` entry point or `python -P` avoids it altogether.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cwd = os.getcwd()
+    sys.path[:] = [p for p in sys.path
+                   if os.path.abspath(p or cwd) == here or os.path.abspath(p or cwd) != cwd]
+
+
 def main(argv: list[str] | None = None) -> int:
+    _drop_workspace_from_sys_path()
     args = build_parser().parse_args(argv)
     level = "info" if args.command == "model" and args.log_level == "warning" else args.log_level
     _setup_logging(level, args.log_file)

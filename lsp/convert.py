@@ -4,44 +4,116 @@ Our own implementation rather than pygls' TextDocument helpers because we need
 errors, not silent clamping, for positions outside the document and inside a
 UTF-16 surrogate pair, and LSP line ends (\\n, \\r\\n, \\r) rather than Python's
 `splitlines` (which also splits on U+2028, form feeds and more).
+
+Why lazy, chunked line lookup instead of a list of line starts: a document of
+tens of MB has millions of lines, and building that list in Python costs more
+than a second on every request and every keystroke. `str.count`/`str.find` run
+in C, so counting line ends chunk by chunk finds any line in milliseconds.
+Columns are measured by encoding the one line (also in C), never by a Python
+loop over its characters, so a 10 MB minified line is as cheap as a short one.
 """
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 _EOL = re.compile(r"\r\n|\r|\n")
+_CHUNK = 1 << 16
 
 
 class PositionError(ValueError):
     """A position that does not exist in the document."""
 
 
-@dataclass(frozen=True)
 class LineIndex:
-    """Start offsets of each line, for repeated conversions on one text."""
+    """Line lookups on one text, for repeated conversions (cheap to build: nothing is precomputed)."""
 
-    text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]  # offset of each line's end-of-line (or text end)
+    __slots__ = ("text", "_cr", "_count")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._cr = "\r" in text  # without \r, counting \n alone is exact
+        self._count: int | None = None
 
     @classmethod
     def of(cls, text: str) -> "LineIndex":
-        starts, ends = [0], []
-        for m in _EOL.finditer(text):
-            ends.append(m.start())
-            starts.append(m.end())
-        ends.append(len(text))
-        return cls(text, tuple(starts), tuple(ends))
+        return cls(text)
+
+    def _eols(self, start: int, end: int) -> int:
+        """Line ends in text[start:end] (callers never split a \\r\\n pair)."""
+        text = self.text
+        n = text.count("\n", start, end)
+        if self._cr:
+            n += text.count("\r", start, end) - text.count("\r\n", start, end)
+        return n
+
+    @property
+    def line_count(self) -> int:
+        if self._count is None:
+            self._count = self._eols(0, len(self.text)) + 1
+        return self._count
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of `line` (0-based, must exist)."""
+        if line == 0:
+            return 0
+        text, pos, seen = self.text, 0, 0
+        while pos < len(text):
+            end = min(len(text), pos + _CHUNK)
+            if end < len(text) and text[end - 1] == "\r" and text[end] == "\n":
+                end += 1  # keep a \r\n pair in one chunk
+            n = self._eols(pos, end)
+            if seen + n >= line:
+                for m in _EOL.finditer(text, pos, end):
+                    seen += 1
+                    if seen == line:
+                        return m.end()
+            seen += n
+            pos = end
+        raise PositionError(f"line {line} is past the end of the document ({self.line_count} lines)")
+
+    def line_end(self, start: int) -> int:
+        """Offset of the end-of-line (or text end) of the line starting at `start`."""
+        text = self.text
+        nl = text.find("\n", start)
+        if self._cr:
+            cr = text.find("\r", start, nl if nl >= 0 else len(text))
+            if cr >= 0:
+                return cr
+        return nl if nl >= 0 else len(text)
 
 
-def _units(ch: str, encoding: str) -> int:
+def _units(segment: str, encoding: str) -> int:
+    """Length of `segment` in the encoding's code units (lone surrogates count as one unit each)."""
+    if encoding == "utf-32" or segment.isascii():
+        return len(segment)
     if encoding == "utf-8":
-        return len(ch.encode("utf-8"))
-    if encoding == "utf-32":
-        return 1
-    return 2 if ord(ch) > 0xFFFF else 1
+        return len(segment.encode("utf-8", "surrogatepass"))
+    return len(segment.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _column_offset(line_text: str, character: int, encoding: str) -> int:
+    """Code points in `line_text` before `character` units; PositionError inside a multi-unit character."""
+    if encoding == "utf-32" or line_text.isascii():
+        return min(character, len(line_text))
+    if encoding == "utf-8":
+        data = line_text.encode("utf-8", "surrogatepass")
+        if character >= len(data):
+            return len(line_text)
+        try:
+            return len(data[:character].decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:
+            raise PositionError(f"character {character} falls inside a multi-byte character (utf-8)") from None
+    data = line_text.encode("utf-16-le", "surrogatepass")
+    if character * 2 >= len(data):
+        return len(line_text)
+    head = data[: character * 2]
+    if head and 0xD8 <= head[-1] <= 0xDB:  # last unit is a high surrogate: we are inside a pair
+        low = data[character * 2 + 1]
+        if 0xDC <= low <= 0xDF:
+            raise PositionError(f"character {character} falls inside a surrogate pair (utf-16)")
+    return len(head.decode("utf-16-le", "surrogatepass"))
 
 
 def position_to_offset(index: LineIndex, line: int, character: int, encoding: str = "utf-16") -> int:
@@ -52,38 +124,45 @@ def position_to_offset(index: LineIndex, line: int, character: int, encoding: st
     """
     if line < 0 or character < 0:
         raise PositionError(f"negative position ({line}, {character})")
-    if line >= len(index.starts):
-        raise PositionError(f"line {line} is past the end of the document ({len(index.starts)} lines)")
-    start, end = index.starts[line], index.ends[line]
-    units = 0
-    for i in range(start, end):
-        if units == character:
-            return i
-        units += _units(index.text[i], encoding)
-        if units > character:
-            raise PositionError(f"character {character} on line {line} falls inside a multi-unit character ({encoding})")
-    return end
+    if line >= index.line_count:
+        raise PositionError(f"line {line} is past the end of the document ({index.line_count} lines)")
+    start = index.line_start(line)
+    end = index.line_end(start)
+    try:
+        return start + _column_offset(index.text[start:end], character, encoding)
+    except PositionError as exc:
+        raise PositionError(f"{exc} on line {line}") from None
 
 
 def offset_to_position(index: LineIndex, offset: int, encoding: str = "utf-16") -> tuple[int, int]:
-    from bisect import bisect_right
-
-    offset = max(0, min(offset, len(index.text)))
-    line = bisect_right(index.starts, offset) - 1
-    start = index.starts[line]
-    offset = min(offset, index.ends[line])
-    return line, sum(_units(c, encoding) for c in index.text[start:offset])
+    """LSP position of a code-point offset (clamped into the text, and out of a line's end-of-line)."""
+    text = index.text
+    offset = max(0, min(offset, len(text)))
+    if 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n":
+        offset -= 1  # between \r and \n: that is the end of the line
+    line = index._eols(0, offset)
+    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    return line, _units(text[start:offset], encoding)
 
 
 def uri_to_path(uri: str) -> str:
-    """File-system path of a file: URI; empty for other schemes (untitled:, vscode-notebook-cell:…)."""
-    parsed = urlparse(uri)
+    """File-system path of a file: URI; empty for other schemes (untitled:, vscode-notebook-cell:…).
+
+    The path is normalised (no `..` segments), so that checks like "is this inside
+    the workspace?" cannot be fooled; a path with a NUL byte is not a path.
+    """
+    try:
+        parsed = urlparse(uri)
+    except ValueError:  # e.g. an invalid IPv6 netloc
+        return ""
     if parsed.scheme != "file":
         return ""
     path = unquote(parsed.path)
+    if not path or "\x00" in path:
+        return ""
     if re.match(r"^/[A-Za-z]:", path):  # file:///C:/x on Windows
         path = path[1:]
-    return path
+    return os.path.normpath(path)
 
 
 def encoding_name(kind: object) -> str:

@@ -19,6 +19,7 @@ from cache.telemetry import TelemetryStore, TelemetryWriter, resolve_db_path, te
 from completion.filter.gate import FilterGate, resolve_model_path
 from completion.flywheel.tracker import FeedbackTracker
 from lsp.settings import Settings
+from lsp.docsync import find_document
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class Feedback:
 
         def check() -> None:
             self._timers.discard(handle)
-            doc = ls.workspace.text_documents.get(uri)
+            doc = find_document(ls.workspace, uri)  # pygls keys by the unquoted URI
             self.tracker.outcome(completion_id, doc.source if doc is not None else None)
 
         handle = loop.call_later(delay, check)

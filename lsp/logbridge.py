@@ -26,6 +26,9 @@ class LspLogHandler(logging.Handler):
         self.loop = loop
         self._thread = threading.get_ident()
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        from lsp.logredact import install
+
+        install(self)  # secrets never reach the client's log either
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.startswith("pygls"):

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from lsprotocol import types as t
 from pygls import capabilities as pygls_capabilities
 from pygls.lsp.server import LanguageServer
 
 from lsp.logbridge import LspLogHandler
+from lsp.protocol import TabstopProtocol
 from lsp.services import Services
 from lsp.settings import Settings, parse_settings, to_json
+from lsp.transport import RobustTransport
 from runtime.backend import BackendStatus
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,14 @@ def _prefer_utf8(cls, client_capabilities: t.ClientCapabilities) -> t.PositionEn
 pygls_capabilities.ServerCapabilitiesBuilder.choose_position_encoding = classmethod(_prefer_utf8)  # type: ignore[method-assign]
 
 
-class TabstopServer(LanguageServer):
+class TabstopServer(RobustTransport, LanguageServer):
+    """Our transport and protocol (lsp/transport.py, lsp/protocol.py): every request gets an answer."""
+
+    protocol: TabstopProtocol
+
     def __init__(self) -> None:
-        super().__init__("tabstop", VERSION, max_workers=2)
+        super().__init__("tabstop", VERSION, max_workers=2, protocol_cls=TabstopProtocol)
+        logging.getLogger("pygls").setLevel(logging.WARNING)  # until settings say otherwise (apply_log_level)
         self.settings = Settings()
         self.services: Services | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -44,6 +51,8 @@ class TabstopServer(LanguageServer):
         self.last_latency_ms: float | None = None
         self._model_error_shown = ""
         self._log_handler: LspLogHandler | None = None
+        # Features that need the client's `initialized` (dynamic registration, progress) append here.
+        self.on_initialized: list[Callable[["TabstopServer"], None]] = []
 
     # -- status ----------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -80,6 +89,7 @@ class TabstopServer(LanguageServer):
         if not self.settings.log_level:
             return
         logging.getLogger().setLevel(self.settings.log_level.upper())
+        # pygls logs every message body at INFO (code, settings with keys): only when debugging.
         logging.getLogger("pygls").setLevel(logging.DEBUG if self.settings.log_level == "debug" else logging.WARNING)
 
     def show_warnings(self, warnings: list[str]) -> None:
@@ -114,6 +124,8 @@ def build_server() -> TabstopServer:
     @server.feature(t.INITIALIZED)
     def initialized(ls: TabstopServer, params: t.InitializedParams) -> None:
         ls.send_status()
+        for hook in ls.on_initialized:
+            hook(ls)
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: TabstopServer, params: t.DidChangeConfigurationParams) -> None:
@@ -141,11 +153,12 @@ def build_server() -> TabstopServer:
         if ls._log_handler is not None:
             logging.getLogger().removeHandler(ls._log_handler)
 
-    from lsp.features import commands, debug, documents, inline, telemetry
+    from lsp.features import commands, debug, documents, inline, telemetry, workspace_index
 
     documents.register(server)
     debug.register(server)
     inline.register(server)
     commands.register(server)
+    workspace_index.register(server)
     telemetry.register(server)
     return server

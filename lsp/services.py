@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from completion.context.provider import RepositoryContext
 from completion.engine import CompletionEngine
 from lsp.feedback import Feedback
 from lsp.settings import Settings
@@ -22,7 +23,10 @@ class Services:
     def __init__(self, settings: Settings, on_status: StatusCallback | None = None) -> None:
         self.settings = settings
         self.on_status = on_status or (lambda status: None)
+        # Repository context (issue 3): folders are set by lsp/features/workspace_index.py.
+        self.context = RepositoryContext(settings.context)
         self.backend: Backend = self._make_backend(settings)
+        self._subscribe(self.backend)
         self.engine = self._make_engine(settings, self.backend)
         self.feedback = Feedback(settings)  # telemetry + acceptance filter (docs/telemetry.md)
 
@@ -30,8 +34,15 @@ class Services:
     def _make_backend(settings: Settings) -> Backend:
         return make_backend(settings.backend, settings.model, settings.remote)
 
+    def _subscribe(self, backend: Backend) -> None:
+        """Forward a backend's own status changes (remote healthy / degraded / fallback) to the client."""
+        add_listener = getattr(backend, "add_status_listener", None)
+        if add_listener is not None:
+            add_listener(lambda status: self.on_status(status) if backend is self.backend else None)
+
     def _make_engine(self, settings: Settings, backend: Backend) -> CompletionEngine:
-        return CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family)
+        return CompletionEngine(backend, settings.completion, settings.context, fim_family=settings.model.fim_family,
+                                context=self.context)
 
     def start(self) -> None:
         """Load the model in the background; report the outcome through `on_status`."""
@@ -40,6 +51,8 @@ class Services:
         if start is None:
             return
         future = start()
+        if future is None:  # nothing to load (a remote backend without a preloaded fallback)
+            return
         backend = self.backend
 
         def done(fut) -> None:
@@ -61,13 +74,16 @@ class Services:
             log.info("backend settings changed: reloading")
             previous = self.backend
             self.backend = self._make_backend(settings)
+            self._subscribe(self.backend)
             self.engine = self._make_engine(settings, self.backend)
             await previous.close()
             self.start()
         else:
             self.engine.settings = settings.completion
             self.engine.context_settings = settings.context
+        self.context.apply_settings(settings.context)
 
     async def close(self) -> None:
+        self.context.close()
         await self.feedback.aclose()
         await self.backend.close()

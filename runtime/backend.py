@@ -27,11 +27,19 @@ class Prompt:
     `text` is what a raw-completion backend evaluates. `prefix`/`suffix`/`context`
     are kept for servers that build the FIM prompt themselves (llama.cpp `/infill`,
     Ollama `suffix`). `heal` is text cut from the end of the prefix for token
-    healing: the completion must begin with it, and it is stripped afterwards.
+    healing: the generated text must begin with it, and a backend returns only
+    what follows it — constrained where it sees logits, otherwise filtered with
+    `runtime.healing.strip_heal` (a generation that does not reproduce it is
+    discarded).
     `segments` is the same text as (piece, is_control_token) pairs, so a backend
     tokenizes the template's control tokens as specials and everything else (the
     user's code, which may contain look-alikes) as plain text. `special_tokens`
     lists the family's control tokens (stop detection, remote stop strings).
+    `unhealed_text` is `text` rendered with the healed text left in the prefix: a
+    remote server cannot constrain its first tokens, so when its continuation of
+    the cut prompt does not reproduce `heal`, the backend retries with this one.
+    `middle_start` is text already typed after the cursor's anchor, rendered after
+    the middle token (`text` contains it; `/infill` sends it as `prompt`).
     """
 
     text: str
@@ -43,6 +51,8 @@ class Prompt:
     special_tokens: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
     segments: tuple[tuple[str, bool], ...] = ()
+    unhealed_text: str = ""
+    middle_start: str = ""
 
 
 StopRule = Callable[[str], "int | None"]
@@ -58,9 +68,29 @@ class GenerationRequest:
     deadline: float | None = None  # time.monotonic() value after which we stop
     should_stop: StopRule | None = None
     request_id: str = ""
+    # Extra candidates (best effort): a backend that can branch cheaply after the
+    # prompt returns up to n - 1 `alternatives`, each starting with a different
+    # first token whose probability is at least `branch_min_prob`, generated
+    # within `branch_budget_ms` after the main one (0: until the deadline).
+    # Backends that cannot branch ignore these fields.
+    n: int = 1
+    branch_min_prob: float = 0.05
+    branch_budget_ms: float = 0.0
 
     def past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+@dataclass
+class GenerationCandidate:
+    """An alternative completion from the same prompt (see GenerationRequest.n)."""
+
+    text: str
+    stop_reason: str
+    tokens: int = 0
+    mean_logprob: float | None = None
+    first_prob: float | None = None  # probability of its first token
+    generate_ms: float = 0.0
 
 
 @dataclass
@@ -76,6 +106,7 @@ class GenerationResult:
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    alternatives: list[GenerationCandidate] = field(default_factory=list)  # only when n > 1 and supported
 
 
 class CancelToken:

@@ -27,3 +27,20 @@ class RemoteError(RuntimeBackendError):
 
 class Cancelled(RuntimeBackendError):
     """The request was cancelled or superseded before generation finished."""
+
+
+class RemoteConfigError(RemoteError):
+    """The remote backend is misconfigured (no URL, credentials in the URL, unreadable CA bundle)."""
+
+
+class RemoteUnavailable(RemoteError):
+    """No usable answer began: connection refused or reset, timeout before the first byte, HTTP error."""
+
+    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class RemoteStreamError(RemoteError):
+    """The answer began but went wrong: stalled, cut off, or not the documented wire format."""

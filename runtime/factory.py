@@ -10,4 +10,8 @@ def make_backend(kind: str, local: LocalModelSettings, remote: RemoteSettings) -
         from runtime.llamacpp import LlamaCppBackend
 
         return LlamaCppBackend(local)
+    from runtime.remote import REMOTE_KINDS, build_remote
+
+    if kind in REMOTE_KINDS:
+        return build_remote(kind, local, remote)
     raise ValueError(f"backend {kind!r} is not available in this build")

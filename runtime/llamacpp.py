@@ -12,7 +12,10 @@ call into it happens on the single worker thread.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import concurrent.futures
+import contextlib
+import io
 import logging
 import math
 import os
@@ -23,12 +26,40 @@ from typing import Any
 import numpy as np
 
 from runtime import registry
-from runtime.backend import BackendStatus, CancelToken, GenerationRequest, GenerationResult, Prompt
+from runtime.backend import (
+    BackendStatus, CancelToken, GenerationCandidate, GenerationRequest, GenerationResult, Prompt,
+)
 from runtime.config import LocalModelSettings
 from runtime.errors import ModelUnavailable, RuntimeBackendError
+from runtime.healing import missing, strip_heal
 
 log = logging.getLogger(__name__)
-HEAL_CANDIDATES = 4096  # top-logit tokens searched for one consistent with the healed text
+
+
+_LLAMA_LOG_CALLBACK = None  # the ctypes callback must outlive every call into llama.cpp
+
+
+def _route_llama_logs() -> None:
+    """Send llama.cpp's own log lines to Python logging (warnings and errors), never to fd 1 or 2 directly."""
+    global _LLAMA_LOG_CALLBACK
+    if _LLAMA_LOG_CALLBACK is not None:
+        return
+    try:
+        import ctypes
+
+        import llama_cpp
+    except ImportError:
+        return
+    native = logging.getLogger("llama.cpp")
+
+    @llama_cpp.llama_log_callback
+    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        if level in (3, 4):  # ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5
+            native.log(logging.INFO if level == 3 else logging.ERROR, "%s",  # its warnings are model trivia
+                       text.decode("utf-8", "replace").rstrip())
+
+    _LLAMA_LOG_CALLBACK = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
 def default_threads() -> int:
@@ -50,6 +81,9 @@ class LlamaCppBackend:
         self._model_path: Path | None = None
         self._pieces: dict[int, bytes] = {}
         self._bos: list[int] = []
+        self._sorted_pieces: list[bytes] | None = None  # vocabulary index for healing (built once)
+        self._sorted_ids: np.ndarray | None = None
+        self._by_piece: dict[bytes, list[int]] = {}
         self.metadata: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -81,6 +115,8 @@ class LlamaCppBackend:
     def _load_sync(self) -> None:
         from llama_cpp import Llama  # deferred: importing loads the native library
 
+        _route_llama_logs()
+
         t0 = time.perf_counter()
         try:
             path, spec = registry.resolve(self.settings.name, verify_hash=self.settings.verify_hash_on_load)
@@ -89,17 +125,26 @@ class LlamaCppBackend:
             raise
         threads = self.settings.n_threads or default_threads()
         try:
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=self.settings.n_ctx,
-                n_batch=self.settings.n_batch,
-                n_ubatch=self.settings.n_batch,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_gpu_layers=self.settings.n_gpu_layers,
-                logits_all=False,
-                verbose=False,
-            )
+            # verbose=True (see below) also makes llama-cpp-python print() its metadata to sys.stderr; that
+            # Python-level stream is swapped for the load only (file descriptors and log handlers untouched).
+            chatter = io.StringIO()
+            with contextlib.redirect_stderr(chatter):
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=self.settings.n_ctx,
+                    n_batch=self.settings.n_batch,
+                    n_ubatch=self.settings.n_batch,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_gpu_layers=self.settings.n_gpu_layers,
+                    logits_all=False,
+                    # verbose=False makes llama-cpp-python dup2 fd 1 and 2 to /dev/null while it loads;
+                    # in `tabstop serve` fd 1 is the LSP channel, so any message another thread sent
+                    # meanwhile (index progress, logs) was silently lost. Keep the fds; its log lines go
+                    # through _route_llama_logs instead.
+                    verbose=True,
+                )
+            log.debug("llama-cpp-python load output: %d characters", len(chatter.getvalue()))
         except (ValueError, RuntimeError, OSError) as exc:
             self._status = BackendStatus("error", f"could not load {path}: {exc}")
             raise ModelUnavailable(self._status.message) from exc
@@ -107,6 +152,7 @@ class LlamaCppBackend:
         self._model_name = spec.name if spec else path.stem
         self.metadata = dict(self._llm.metadata or {})
         self._bos = list(self._llm.tokenize(b"", add_bos=True, special=False))
+        self._build_vocab_index()
         self._status = BackendStatus("ready", f"{self._model_name} loaded in {time.perf_counter() - t0:.1f}s")
         log.info("loaded %s (%d threads, n_ctx %d) in %.2fs", path, threads, self.settings.n_ctx, time.perf_counter() - t0)
 
@@ -183,84 +229,193 @@ class LlamaCppBackend:
         prompt_ms = (time.perf_counter() - t0) * 1000
         log.debug("prompt: %d tokens, %d reused, %d evaluated in %.0f ms", len(tokens), common, len(todo), prompt_ms)
 
-        t1 = time.perf_counter()
         rng = np.random.default_rng(request.seed)
-        heal = request.prompt.heal.encode("utf-8")
+        first_logits = self._logits()
+        main = self._decode(first_logits, None, request, cancel, rng)
+        alternatives: list[GenerationCandidate] = []
+        if request.n > 1 and main.first_token is not None and main.reason not in ("cancelled", "deadline"):
+            budget_end = time.monotonic() + request.branch_budget_ms / 1000 if request.branch_budget_ms > 0 else None
+            for token, prob in self._branch_tokens(first_logits, request, main.first_token):
+                if cancel.cancelled or request.past_deadline() or (budget_end is not None and time.monotonic() >= budget_end):
+                    break
+                llm.n_tokens = len(tokens)  # rewind to the end of the prompt: the KV cache is kept up to here
+                run = self._decode(first_logits, token, request, cancel, rng, until=budget_end)
+                if run.reason in ("cancelled", "deadline", "budget"):
+                    break  # an alternative cut short is unfinished code: not worth showing
+                alternatives.append(GenerationCandidate(
+                    text=run.text, stop_reason=run.reason, tokens=len(run.logprobs), mean_logprob=run.mean_logprob,
+                    first_prob=prob, generate_ms=run.ms))
+        return self._result(
+            main.reason, text=main.text, tokens=len(main.logprobs), prompt_tokens=len(tokens),
+            prompt_tokens_evaluated=len(todo), mean_logprob=main.mean_logprob, prompt_ms=prompt_ms,
+            generate_ms=main.ms + sum(a.generate_ms for a in alternatives), alternatives=alternatives,
+        )
+
+    def _decode(self, logits: np.ndarray, forced: int | None, request: GenerationRequest, cancel: CancelToken,
+                rng: np.random.Generator, until: float | None = None) -> "_Run":
+        """Generate one completion from the current KV state whose next-token logits are `logits`.
+
+        `forced` fixes the first token (branching); `until` (monotonic) bounds an
+        alternative by the candidate budget. The healed text is stripped from
+        the result, and stop rules see only what follows it.
+        """
+        llm = self._llm
+        t1 = time.perf_counter()
+        heal_text = request.prompt.heal
+        heal = heal_text.encode("utf-8")
         stops = request.prompt.stop
         out = bytearray()
-        logprobs: list[float] = []
+        run = _Run()
         text = ""
-        reason = "length"
-        logits = self._logits()
-        for _ in range(request.max_tokens):
+        run.reason = "length"
+        for step in range(request.max_tokens):
             if cancel.cancelled:
-                reason = "cancelled"
+                run.reason = "cancelled"
                 break
             if request.past_deadline():
-                reason = "deadline"
+                run.reason = "deadline"
                 break
-            token, logprob = self._pick(logits, bytes(out), heal, request.temperature, rng)
+            if until is not None and time.monotonic() >= until:
+                run.reason = "budget"
+                break
+            if step == 0 and forced is not None:
+                token, logprob = forced, _logprob(logits, forced)
+            else:
+                token, logprob = self._pick(logits, bytes(out), heal, request.temperature, rng)
             if token is None:
-                reason = "heal-failed"
+                run.reason = "heal-failed"
                 break
+            if step == 0:
+                run.first_token = token
             piece = self._piece(token)
             if not piece:  # end-of-generation and other control tokens detokenize to nothing
-                reason = "eos"
+                run.reason = "eos"
                 break
             out += piece
-            logprobs.append(logprob)
+            run.logprobs.append(logprob)
             text = out.decode("utf-8", "ignore")
-            visible = text[len(request.prompt.heal):] if len(out) >= len(heal) else ""
+            visible = text[len(heal_text):] if len(out) >= len(heal) else ""
             cut = _first_stop(visible, stops)
             if cut is not None:
-                text, reason = request.prompt.heal + visible[:cut], "stop"
+                text, run.reason = heal_text + visible[:cut], "stop"
                 break
             if request.should_stop and visible:
                 cut = request.should_stop(visible)
                 if cut is not None:
-                    text, reason = request.prompt.heal + visible[:cut], "rule"
+                    text, run.reason = heal_text + visible[:cut], "rule"
                     break
             llm.eval([token])
             logits = self._logits()
-        gen_ms = (time.perf_counter() - t1) * 1000
-        completion = text[len(request.prompt.heal):] if text.startswith(request.prompt.heal) else ""
-        mean_lp = float(sum(logprobs) / len(logprobs)) if logprobs else None
-        return self._result(
-            reason, text=completion, tokens=len(logprobs), prompt_tokens=len(tokens),
-            prompt_tokens_evaluated=len(todo), mean_logprob=mean_lp, prompt_ms=prompt_ms, generate_ms=gen_ms,
-        )
+        run.ms = (time.perf_counter() - t1) * 1000
+        run.text = strip_heal(text, heal_text) or ""
+        return run
+
+    def _branch_tokens(self, logits: np.ndarray, request: GenerationRequest, taken: int) -> list[tuple[int, float]]:
+        """First tokens for alternative candidates, most likely first.
+
+        While healing, only tokens that cover the whole healed text count: a
+        token that covers part of it would mostly re-converge on the same text.
+        Probabilities are renormalized over the tokens the constraint allows.
+        """
+        need = request.prompt.heal.encode("utf-8")
+        ids = self._allowed(need) if need else np.arange(len(logits))
+        sub = logits[ids]
+        p = np.exp(sub - sub.max())
+        p /= p.sum()
+        order = np.argsort(-p)[: 8 * max(1, request.n)]
+        picked: list[tuple[int, float]] = []
+        for j in order:
+            token, prob = int(ids[j]), float(p[j])
+            if prob < request.branch_min_prob or len(picked) >= request.n - 1:
+                break
+            piece = self._piece(token)
+            if token == taken or not piece or (need and not piece.startswith(need)):
+                continue
+            picked.append((token, prob))
+        return picked
 
     def _pick(self, logits: np.ndarray, out: bytes, heal: bytes, temperature: float,
               rng: np.random.Generator) -> tuple[int | None, float]:
         """Choose the next token: greedy or sampled, constrained while healing is pending."""
-        m = float(logits.max())
-        logz = m + math.log(float(np.exp(logits - m).sum()))
-        need = heal[len(out):] if len(out) < len(heal) else b""
-        if not need:
-            if temperature <= 0:
-                tok = int(logits.argmax())
-            else:
-                scaled = (logits - m) / temperature
-                p = np.exp(scaled - scaled.max())
-                tok = int(rng.choice(len(p), p=p / p.sum()))
-            return tok, float(logits[tok] - logz)
-        top = np.argpartition(-logits, HEAL_CANDIDATES)[:HEAL_CANDIDATES]
-        top = top[np.argsort(-logits[top])]
-        allowed = [int(t) for t in top if _consistent(self._piece(int(t)), need)]
-        if not allowed:
-            return None, 0.0
-        if temperature <= 0:
-            tok = allowed[0]
+        need = missing(out, heal)
+        if need:
+            ids = self._allowed(need)
+            if len(ids) == 0:
+                return None, 0.0
+            sub = logits[ids]
         else:
-            sub = logits[allowed] / temperature
-            p = np.exp(sub - sub.max())
-            tok = int(allowed[int(rng.choice(len(allowed), p=p / p.sum()))])
-        return tok, float(logits[tok] - logz)
+            ids, sub = None, logits
+        if temperature <= 0:
+            j = int(sub.argmax())
+        else:
+            scaled = (sub - sub.max()) / temperature
+            p = np.exp(scaled)
+            j = int(rng.choice(len(p), p=p / p.sum()))
+        token = j if ids is None else int(ids[j])
+        return token, _logprob(logits, token)
+
+    # -- vocabulary index for healing -------------------------------------------------------
+    def _build_vocab_index(self) -> None:
+        """Every token's bytes, sorted, so that "tokens consistent with X" is two lookups.
+
+        Built once per model (about a second for a 150k vocabulary). Control
+        tokens detokenize to nothing and are left out, so they never heal.
+        """
+        t0 = time.perf_counter()
+        pieces = [(self._llm.detokenize([i], special=False), i) for i in range(self._llm.n_vocab())]
+        pieces = [(b, i) for b, i in pieces if b]
+        pieces.sort()
+        self._sorted_pieces = [b for b, _ in pieces]
+        self._sorted_ids = np.array([i for _, i in pieces], dtype=np.int64)
+        by_piece: dict[bytes, list[int]] = {}
+        for b, i in pieces:
+            by_piece.setdefault(b, []).append(i)
+        self._by_piece = by_piece
+        log.debug("vocabulary index: %d tokens in %.0f ms", len(pieces), (time.perf_counter() - t0) * 1000)
+
+    def _allowed(self, need: bytes) -> np.ndarray:
+        """Token ids consistent with `need` (runtime.healing.consistent), from the sorted vocabulary."""
+        if self._sorted_pieces is None:
+            self._build_vocab_index()
+        lo = bisect.bisect_left(self._sorted_pieces, need)
+        upper = _successor(need)
+        hi = len(self._sorted_pieces) if upper is None else bisect.bisect_left(self._sorted_pieces, upper)
+        parts = [self._sorted_ids[lo:hi]]
+        for k in range(1, len(need)):
+            ids = self._by_piece.get(need[:k])
+            if ids:
+                parts.append(np.array(ids, dtype=np.int64))
+        return np.concatenate(parts)
 
 
-def _consistent(piece: bytes, need: bytes) -> bool:
-    """A token fits the healed text if it is a prefix of what is missing or covers all of it."""
-    return bool(piece) and (need.startswith(piece) or piece.startswith(need))
+class _Run:
+    """One decoded candidate (internal)."""
+
+    __slots__ = ("text", "reason", "logprobs", "first_token", "ms")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.reason = ""
+        self.logprobs: list[float] = []
+        self.first_token: int | None = None
+        self.ms = 0.0
+
+    @property
+    def mean_logprob(self) -> float | None:
+        return float(sum(self.logprobs) / len(self.logprobs)) if self.logprobs else None
+
+
+def _logprob(logits: np.ndarray, token: int) -> float:
+    m = float(logits.max())
+    return float(logits[token] - m - math.log(float(np.exp(logits - m).sum())))
+
+
+def _successor(prefix: bytes) -> bytes | None:
+    """The smallest byte string greater than every string that starts with `prefix`."""
+    trimmed = prefix.rstrip(b"\xff")
+    if not trimmed:
+        return None
+    return trimmed[:-1] + bytes([trimmed[-1] + 1])
 
 
 def _first_stop(text: str, stops: tuple[str, ...]) -> int | None:

@@ -164,7 +164,7 @@ def ensure_model() -> None:
 
 def demo() -> None:
     sample = ROOT / "samples" / "demo.py"
-    step(f"a real completion on {sample.relative_to(ROOT)} (line 10, after "return ")")
+    step(f"a real completion on {sample.relative_to(ROOT)} (line 10, after 'return ')")
     run([venv_python(), "-m", "lsp.cli", "complete", sample, "--line", "10", "--character", "11"], cwd=ROOT)
 
 

@@ -22,7 +22,8 @@ os.environ.setdefault("TABSTOP_DATA_DIR", tempfile.mkdtemp(prefix="tabstop-tests
 def server_env(**extra: str) -> dict[str, str]:
     """Environment for a `tabstop serve` subprocess running this checkout's code."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # No empty entry: it would put the server's working directory (a workspace) on sys.path.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("TABSTOP_LOG_LEVEL", "info")
     env.update(extra)
     return env

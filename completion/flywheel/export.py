@@ -61,7 +61,9 @@ def repo_files(root: Path, *, max_kb: int = 512, exclude: Sequence[str] = SECRET
     root = root.resolve()
     names: list[str] | None = None
     try:
-        out = subprocess.run(["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        # core.fsmonitor off: a repository's own config must not make us run its commands.
+        out = subprocess.run(["git", "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "--cached", "--others",
+                              "--exclude-standard", "-z"],
                              capture_output=True, check=True, timeout=60)
         names = [n for n in out.stdout.decode("utf-8", "replace").split("\0") if n] or None
     except (OSError, subprocess.SubprocessError):

@@ -13,6 +13,7 @@ class PostContext:
     mode: str = "block"  # line | block
     max_lines: int = 12
     language: str = ""
+    disabled: frozenset[str] = frozenset()  # filter names to skip (settings, benchmarks)
 
     @property
     def indent(self) -> int:

@@ -93,9 +93,16 @@ class FimTemplate:
         context = tuple(kw.get("context", ()) or ())  # type: ignore[arg-type]
         heal = str(kw.pop("heal", "") or "")
         segments = self.segments(prefix, suffix, **kw)  # type: ignore[arg-type]
+        middle = str(kw.get("middle_start", "") or "")
+        unhealed = ""
+        if heal:  # the healed text goes back where it was cut from: the typed middle, else the prefix
+            if middle:
+                unhealed = self.render(prefix, suffix, **{**kw, "middle_start": middle + heal})
+            else:
+                unhealed = self.render(prefix + heal, suffix, **kw)
         return Prompt(text="".join(t for t, _ in segments), prefix=prefix, suffix=suffix, family=self.family,
                       context=context, heal=heal, special_tokens=self.special_tokens, stop=self.stop,
-                      segments=segments)
+                      segments=segments, unhealed_text=unhealed, middle_start=middle)
 
 
 def _comment_header(context: tuple[ContextFile, ...], path: str, language: str) -> str:

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 TokenCounter = Callable[[str], int]
+# Only this many characters per budgeted token are looked at around the cursor. No
+# tokenizer packs more into a token in practice, so the window is unchanged for any
+# real budget, but a document of tens of MB is never split or tokenized whole
+# (that took ~20 s on the event loop for a 12 MB file).
+MAX_CHARS_PER_TOKEN = 32
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,14 @@ def cut_window(
     anchor: int = 16,
 ) -> Window:
     """Split `text` at `offset` (code points) into budgeted prefix/suffix windows."""
-    before, after = text[:offset], text[offset:]
+    lo, hi = 0, len(text)
+    if offset > (reach := max(1, prefix_tokens) * MAX_CHARS_PER_TOKEN):
+        lo = _grid_line_start(text, offset - reach, offset, max(1, anchor))
+    if hi - offset > (reach := max(1, suffix_tokens) * MAX_CHARS_PER_TOKEN):
+        nl = text.rfind("\n", offset, offset + reach)
+        hi = nl + 1 if nl >= 0 else offset + reach
+    origin = text.count("\n", 0, lo)  # absolute line number of `lo`
+    before, after = text[lo:offset], text[offset:hi]
     head_lines = before.splitlines(keepends=True)
     cursor_line_start = before.rfind("\n") + 1
     current = before[cursor_line_start:]
@@ -65,12 +77,34 @@ def cut_window(
         suffix = first[: max(0, suffix_tokens * 3)]
     else:
         suffix = "".join(tail_lines[:keep_s])
-    cursor_line = before.count("\n")
+    cursor_line = origin + before.count("\n")
     return Window(
         prefix=prefix,
         suffix=suffix,
-        prefix_start_line=start,
+        prefix_start_line=origin + start,
         suffix_end_line=cursor_line + max(keep_s, 1 if tail_lines else 0),
-        prefix_truncated=start > 0,
-        suffix_truncated=keep_s < len(tail_lines),
+        prefix_truncated=start > 0 or lo > 0,
+        suffix_truncated=keep_s < len(tail_lines) or hi < len(text),
     )
+
+
+def _grid_line_start(text: str, pos: int, offset: int, anchor: int) -> int:
+    """The first line start at or after `pos` whose line number is a multiple of `anchor`.
+
+    Aligning the cut to the same line grid as the window start keeps the window
+    exactly where it would be without the cut, so the KV cache is not disturbed.
+    If the cursor's own line reaches back past `pos` (minified code), cut mid-line.
+    """
+    start = text.rfind("\n", 0, pos) + 1
+    if start < pos:
+        nl = text.find("\n", pos, offset)
+        if nl < 0:
+            return pos
+        start = nl + 1
+    line = text.count("\n", 0, start)
+    while line % anchor:
+        nl = text.find("\n", start, offset)
+        if nl < 0:
+            break
+        start, line = nl + 1, line + 1
+    return start

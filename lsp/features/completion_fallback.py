@@ -9,14 +9,17 @@ from lsprotocol import types as t
 
 from lsp.convert import offset_to_position
 from lsp.features.inline import ACCEPT_COMMAND, run_completion
-from lsp.requests import build_request
+from lsp.requests import OutOfSync, build_request
 
 
 def register(server) -> None:
     @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "]))
     async def completion(ls, params: t.CompletionParams) -> t.CompletionList:
-        request, index, encoding = build_request(ls, params.text_document.uri, params.position,
-                                                 trigger="invoked", request_id=str(ls.protocol.msg_id or ""))
+        try:
+            request, index, encoding = build_request(ls, params.text_document.uri, params.position,
+                                                     trigger="invoked", request_id=str(ls.protocol.msg_id or ""))
+        except OutOfSync:
+            return t.CompletionList(is_incomplete=True, items=[])
         response = await run_completion(ls, request)
         items: list[t.CompletionItem] = []
         if response is not None:

@@ -13,7 +13,7 @@ from lsprotocol import types as t
 
 from completion.types import CompletionInfo, CompletionResponse, Request
 from lsp.convert import LineIndex, offset_to_position
-from lsp.requests import build_request
+from lsp.requests import OutOfSync, build_request, is_current
 from runtime.backend import CancelToken
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ async def run_completion(ls, request: Request) -> CompletionResponse | None:
     elif not info.skipped and info.stop_reason != "cancelled":
         ls.last_latency_ms = round(info.total_ms, 1)
         ls.send_status()
-    doc = ls.workspace.text_documents.get(request.uri)
-    if doc is None or doc.version != request.version:
+    if not is_current(ls, request):
+        # Never a completion for old text: the range and the text would both be wrong.
         log.debug("dropping completion for %s: document changed during generation", request.uri)
         return None
     if feedback is not None and decision is not None:
@@ -61,10 +61,13 @@ def register(server) -> None:
     async def inline_completion(ls, params: t.InlineCompletionParams) -> t.InlineCompletionList:
         trigger = "automatic" if params.context.trigger_kind == t.InlineCompletionTriggerKind.Automatic else "invoked"
         selected = params.context.selected_completion_info.text if params.context.selected_completion_info else ""
-        request, index, encoding = build_request(
-            ls, params.text_document.uri, params.position, trigger=trigger,
-            request_id=str(ls.protocol.msg_id or ""), selected=selected,
-        )
+        try:
+            request, index, encoding = build_request(
+                ls, params.text_document.uri, params.position, trigger=trigger,
+                request_id=str(ls.protocol.msg_id or ""), selected=selected,
+            )
+        except OutOfSync:
+            return t.InlineCompletionList(items=[])
         response = await run_completion(ls, request)
         if response is None:
             return t.InlineCompletionList(items=[])

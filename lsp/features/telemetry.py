@@ -56,10 +56,10 @@ def register(server) -> None:
     if listeners is not None:
         from lsp.features.documents import DocumentListener
 
-        def closed(uri: str) -> None:
-            fb = _feedback(server)
+        def closed(ls, params) -> None:
+            fb = _feedback(ls)
             if fb is not None:
-                fb.tracker.dismiss_document(uri)  # closing it dismisses a suggestion still on screen
+                fb.tracker.dismiss_document(params.text_document.uri)  # closing it dismisses a suggestion still on screen
 
         listeners.append(DocumentListener(on_close=closed))
 

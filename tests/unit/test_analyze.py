@@ -34,7 +34,7 @@ def test_closing_brackets_after_cursor_are_fine():
 
 
 @pytest.mark.parametrize("text,heal", [
-    ("x = '{}'.fo|\n", "fo"),
+    ("x = '{}'.fo|\n", ".fo"),
     ("setattr(sel|)\n", "sel"),
     ("obj.|\n", "."),
     ("x = 1 + |\n", " "),

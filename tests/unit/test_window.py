@@ -49,3 +49,28 @@ def test_rest_of_cursor_line_kept_even_over_budget():
 def test_empty_document():
     w = cut_window("", 0, 10, 10, count)
     assert (w.prefix, w.suffix) == ("", "")
+
+
+def test_huge_document_gives_the_same_window_as_a_small_one():
+    """Only the text near the cursor is split and counted (tens of MB must not block the loop)."""
+    seen: list[int] = []
+
+    def counting(text: str) -> int:
+        seen.append(len(text))
+        return count(text)
+
+    big = DOC * 2000  # 200,000 lines
+    off = big.index("line50", len(big) // 2)
+    small_off = off - len(DOC) * 1000  # the same place in a copy with the lines before cut away
+    w = cut_window(big, off, 30, 9, counting, anchor=16)
+    ref = cut_window(big[len(DOC) * 1000:], small_off, 30, 9, count, anchor=16)
+    assert (w.prefix, w.suffix) == (ref.prefix, ref.suffix)
+    assert w.prefix_start_line == ref.prefix_start_line + 100 * 1000
+    assert w.prefix_truncated and w.suffix_truncated
+    assert max(seen) <= 30 * 32 + 100  # never the whole document
+
+
+def test_huge_single_line_is_clipped_not_counted_whole():
+    line = "x" * 1_000_000
+    w = cut_window(line, len(line) // 2, 10, 10, lambda s: len(s) // 4)
+    assert len(w.prefix) <= 10 * 32 and w.prefix_truncated

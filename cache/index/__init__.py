@@ -1,0 +1,1 @@
+"""The repository index: files, windows and symbols of the workspace folders in SQLite."""

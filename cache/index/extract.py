@@ -1,0 +1,207 @@
+"""Parse one file with tree-sitter and pull out its symbols and imports.
+
+Capture names used by the query files (cache/index/queries/*.scm):
+`@definition.<kind>` on a definition node with `@name` on its name, and
+`@import` on an import statement. Everything else (signature without body,
+docstring first line, enclosing class) is derived here the same way for every
+language, so a new language is one query file and, at most, an import parser.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+import tree_sitter as ts
+
+from cache.index import languages
+from cache.index.imports import PARSERS
+from cache.index.model import FileExtract, Import, Symbol
+
+log = logging.getLogger(__name__)
+
+CONTAINERS = ("class", "impl", "type")  # kinds whose members are listed in a skeleton
+MAX_SIGNATURE_LINES = 6
+MAX_TYPE_LINES = 24  # structs, interfaces, type aliases are shown whole up to this
+_BODY_TYPES = {"block", "statement_block", "class_body", "compound_statement", "field_declaration_list",
+               "declaration_list", "interface_body", "enum_body", "function_body", "body"}
+_FUNCTION_TYPES = {"function_definition", "function_declaration", "method_definition", "method_declaration",
+                   "function_item", "arrow_function", "function_expression", "constructor_declaration",
+                   "generator_function_declaration"}
+_DECLARATION_TYPES = {"function_definition", "declaration", "field_declaration"}
+_PRIORITY = {"class": 0, "function": 1, "method": 1, "type": 2, "impl": 3, "field": 4, "variable": 5}
+_STRING_OPEN = re.compile(r"^[rbuRBU]*(\"\"\"|\'\'\'|\"|\')")
+_WRAPPERS = ("export_statement", "decorated_definition", "type_declaration", "template_declaration")
+_COMMENT = re.compile(r"^\s*(?:/\*\*?|\*/?|///?|#|--)\s?")
+
+
+def _text(source: bytes, start: int, end: int) -> str:
+    return source[start:end].decode("utf-8", "replace")
+
+
+def _body(node: ts.Node) -> ts.Node | None:
+    body = node.child_by_field_name("body")
+    if body is not None:
+        return body
+    for child in node.named_children:
+        if child.type == "variable_declarator":
+            value = child.child_by_field_name("value")
+            if value is not None and value.child_by_field_name("body") is not None:
+                return value.child_by_field_name("body")
+    return None
+
+
+def _widen(node: ts.Node) -> ts.Node:
+    """A C/C++ `function_declarator` → its whole definition or prototype."""
+    if node.type != "function_declarator":
+        return node
+    current = node
+    while current.parent is not None and current.parent.type not in ("translation_unit", "declaration_list",
+                                                                         "field_declaration_list"):
+        current = current.parent
+        if current.type in _DECLARATION_TYPES:
+            return current
+    return current
+
+
+def _clip(lines: list[str], limit: int) -> str:
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    return "\n".join(lines[:limit] + [lines[0][: len(lines[0]) - len(lines[0].lstrip())] + "    ..."])
+
+
+def _signature(source: bytes, node: ts.Node, kind: str) -> str:
+    body = _body(node)
+    if kind in ("type", "field", "variable") or body is None:
+        text = _text(source, node.start_byte, node.end_byte)
+        limit = MAX_TYPE_LINES if kind == "type" else MAX_SIGNATURE_LINES
+        if kind in ("field", "variable"):
+            text = text.splitlines()[0] if text else text
+            return text[:160]
+        return _clip(text.splitlines(), limit)
+    head = _text(source, node.start_byte, body.start_byte).rstrip()
+    if head.endswith("{"):
+        head = head[:-1].rstrip()
+    return _clip(head.splitlines(), MAX_SIGNATURE_LINES)
+
+
+def _python_doc(source: bytes, node: ts.Node) -> str:
+    body = node.child_by_field_name("body")
+    if body is None or not body.named_children:
+        return ""
+    first = body.named_children[0]
+    if first.type == "expression_statement" and first.named_children and first.named_children[0].type == "string":
+        raw = _STRING_OPEN.sub("", _text(source, first.start_byte, first.end_byte))
+        lines = [line.strip() for line in raw.strip().strip("\"'").splitlines() if line.strip()]
+        return lines[0][:160] if lines else ""
+    return ""
+
+
+def _comment_doc(source: bytes, node: ts.Node) -> str:
+    while node.parent is not None and node.parent.type in _WRAPPERS:
+        node = node.parent
+    prev = node.prev_named_sibling
+    if prev is None or "comment" not in prev.type or node.start_point[0] - prev.end_point[0] > 1:
+        return ""
+    for line in _text(source, prev.start_byte, prev.end_byte).splitlines():
+        cleaned = _COMMENT.sub("", line).strip().rstrip("*/").strip()
+        if cleaned and not cleaned.startswith("@"):
+            return cleaned[:160]
+    return ""
+
+
+def _go_receiver(source: bytes, node: ts.Node) -> str:
+    receiver = node.child_by_field_name("receiver")
+    if receiver is None:
+        return ""
+    names = re.findall(r"[A-Za-z_]\w*", _text(source, receiver.start_byte, receiver.end_byte))
+    return names[-1] if names else ""
+
+
+def _parent(node: ts.Node, containers: dict[tuple[int, int], str], kind: str) -> tuple[str, bool]:
+    """(enclosing container name, inside a function body?) for a definition node."""
+    current = node.parent
+    in_function = False
+    while current is not None:
+        key = (current.start_byte, current.end_byte)
+        if key in containers and current.id != node.id:
+            return containers[key], in_function
+        if current.type in _FUNCTION_TYPES:
+            in_function = True
+        current = current.parent
+    return "", in_function
+
+
+def extract(text: str, language: str) -> FileExtract:
+    """Symbols and imports of one file; a language without a grammar gives an empty, unparsed extract."""
+    query = languages.query(language)
+    parser = languages.parser(language)
+    if query is None or parser is None:
+        return FileExtract(language)
+    source = text.encode("utf-8", "replace")
+    tree = parser.parse(source)
+    root = tree.root_node
+    errors = _count_errors(root)
+    matches = ts.QueryCursor(query).matches(root)
+    defs: list[tuple[str, ts.Node, str]] = []
+    imports: list[Import] = []
+    parse_import = PARSERS.get(language)
+    for _pattern, caps in matches:
+        if "import" in caps:
+            if parse_import is not None:
+                for node in caps["import"]:
+                    imports.extend(parse_import(_text(source, node.start_byte, node.end_byte), node.start_point[0]))
+            continue
+        kind = next((k.split(".", 1)[1] for k in caps if k.startswith("definition.")), None)
+        if kind is None or not caps.get("name"):
+            continue
+        node = _widen(caps[f"definition.{kind}"][0])
+        name_node = caps["name"][0]
+        raw_name = _text(source, name_node.start_byte, name_node.end_byte)
+        qualifier, _, name = raw_name.rpartition("::")
+        if kind == "impl":
+            name = re.sub(r"<.*", "", raw_name).strip()
+            qualifier = ""
+        defs.append((kind, node, name, qualifier.rsplit("::", 1)[-1]))
+    # One symbol per node: a function beats the generic variable pattern that also matched it.
+    defs.sort(key=lambda d: (d[1].start_byte, -d[1].end_byte, _PRIORITY.get(d[0], 9)))
+    containers = {(n.start_byte, n.end_byte): name for kind, n, name, _q in defs if kind in CONTAINERS}
+    symbols: list[Symbol] = []
+    seen: set[tuple[str, str, str]] = set()
+    seen_nodes: set[tuple[int, int]] = set()
+    for kind, node, name, qualifier in defs:
+        parent, in_function = _parent(node, containers, kind)
+        if language == "go" and kind == "method":
+            parent = _go_receiver(source, node)
+        elif qualifier and not parent:
+            parent = qualifier  # C++ `int Widget::height() const { ... }`
+        if in_function and kind != "field":
+            continue  # local definitions are not part of a file's interface
+        if kind == "function" and parent:
+            kind = "method"
+        key = (kind if kind != "field" else "field", parent, name)
+        span = (node.start_byte, node.end_byte)
+        if key in seen or (kind != "field" and span in seen_nodes):
+            continue
+        seen.add(key)
+        seen_nodes.add(span)
+        if kind == "field" and language == "python":
+            signature = _text(source, node.start_byte, node.end_byte).splitlines()[0][:160]
+        else:
+            signature = _signature(source, node, kind)
+            if node.type == "type_spec":
+                signature = "type " + signature
+        doc = _python_doc(source, node) if language == "python" else _comment_doc(source, node)
+        symbols.append(Symbol(name, kind, parent, signature, doc, node.start_point[0], node.end_point[0]))
+    return FileExtract(language, tuple(symbols), tuple(imports), True, errors)
+
+
+def _count_errors(root: ts.Node) -> int:
+    if not root.has_error:
+        return 0
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        stack.extend(c for c in node.children if c.has_error or c.is_missing)
+    return count

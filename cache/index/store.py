@@ -1,0 +1,212 @@
+"""SQLite access for the repository index: writes from the indexer thread, reads from anywhere.
+
+Each thread gets its own connection (sqlite3 connections are not shared across
+threads); WAL lets readers run while the indexer writes, so a completion never
+waits for indexing.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from cache.index.model import FileExtract, Import, Symbol
+from cache.index.schema import migrate
+from cache.index.tokens import fts_query
+from cache.index.windows import Window
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    path: str
+    language: str
+    size: int
+    mtime_ns: int
+    hash: str
+    lines: int
+    source: str
+
+
+@dataclass(frozen=True)
+class WindowHit:
+    path: str
+    start: int
+    end: int  # exclusive
+    score: float  # BM25, higher is better
+    tokens: str
+
+
+class IndexStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        migrate(self.conn())
+
+    def conn(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA cache_size=-8000")  # 8 MB page cache per connection: bounded memory
+            self._local.db = db
+            with self._lock:
+                self._all.append(db)
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._all:
+                try:
+                    db.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- writes (indexer thread) --------------------------------------------------------------
+    def file_rows(self) -> dict[str, FileRow]:
+        rows = self.conn().execute("SELECT id, path, language, size, mtime_ns, hash, lines, source FROM files")
+        return {r[1]: FileRow(*r) for r in rows}
+
+    def replace_file(self, rel: str, language: str, size: int, mtime_ns: int, digest: str, lines: int,
+                     extract: FileExtract, windows: Sequence[Window], source: str = "disk") -> None:
+        db = self.conn()
+        name = rel.rsplit("/", 1)[-1]
+        with db:
+            old = db.execute("SELECT id FROM files WHERE path = ?", (rel,)).fetchone()
+            if old is not None:
+                self._delete_ids(db, [old[0]])
+            cur = db.execute(
+                "INSERT INTO files (path, name, language, size, mtime_ns, hash, lines, parsed, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rel, name, language, size, mtime_ns, digest, lines, int(extract.parsed), source),
+            )
+            fid = cur.lastrowid
+            db.executemany(
+                "INSERT INTO symbols (file_id, name, kind, parent, signature, doc, start_line, end_line) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(fid, s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line) for s in extract.symbols],
+            )
+            db.executemany("INSERT INTO imports (file_id, module, name, local, line) VALUES (?, ?, ?, ?, ?)",
+                           [(fid, i.module, i.name, i.local, i.line) for i in extract.imports])
+            db.executemany("INSERT INTO windows (file_id, start_line, end_line, tokens) VALUES (?, ?, ?, ?)",
+                           [(fid, w.start, w.end, w.tokens) for w in windows])
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        db = self.conn()
+        with db:
+            db.execute("UPDATE files SET size = ?, mtime_ns = ?, source = 'disk' WHERE id = ?", (size, mtime_ns, file_id))
+
+    def delete_paths(self, paths: Iterable[str]) -> int:
+        db = self.conn()
+        ids = []
+        for p in paths:
+            row = db.execute("SELECT id FROM files WHERE path = ?", (p,)).fetchone()
+            if row is not None:
+                ids.append(row[0])
+        if ids:
+            with db:
+                self._delete_ids(db, ids)
+        return len(ids)
+
+    @staticmethod
+    def _delete_ids(db: sqlite3.Connection, ids: list[int]) -> None:
+        for fid in ids:
+            # Explicit child deletes: the FTS trigger must see each window row go.
+            db.execute("DELETE FROM windows WHERE file_id = ?", (fid,))
+            db.execute("DELETE FROM symbols WHERE file_id = ?", (fid,))
+            db.execute("DELETE FROM imports WHERE file_id = ?", (fid,))
+            db.execute("DELETE FROM files WHERE id = ?", (fid,))
+
+    def set_meta(self, key: str, value: str) -> None:
+        db = self.conn()
+        with db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- reads (any thread) ---------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict[str, int]:
+        db = self.conn()
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "symbols", "windows")}
+
+    def file(self, rel: str) -> FileRow | None:
+        r = self.conn().execute("SELECT id, path, language, size, mtime_ns, hash, lines, source FROM files "
+                                "WHERE path = ?", (rel,)).fetchone()
+        return FileRow(*r) if r else None
+
+    def doc_counts(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many windows contain each term (FTS5 folds case, so terms are lower-cased)."""
+        terms = list(dict.fromkeys(t.lower() for t in terms))
+        if not terms:
+            return {}
+        marks = ",".join("?" * len(terms))
+        rows = self.conn().execute(f"SELECT term, doc FROM windows_vocab WHERE term IN ({marks})", terms)
+        return dict(rows.fetchall())
+
+    def search_windows(self, terms: Sequence[str], limit: int = 20) -> list[WindowHit]:
+        query = fts_query(terms)
+        if not query:
+            return []
+        db = self.conn()
+        # Rank inside FTS5 alone (its ORDER BY rank LIMIT is optimised), then look up the few winners.
+        ranked = db.execute("SELECT rowid, -rank FROM windows_fts WHERE windows_fts MATCH ? ORDER BY rank LIMIT ?",
+                            (query, limit)).fetchall()
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        rows = db.execute(
+            f"SELECT w.id, f.path, w.start_line, w.end_line, w.tokens FROM windows w JOIN files f ON f.id = w.file_id "
+            f"WHERE w.id IN ({marks})", [r[0] for r in ranked]).fetchall()
+        by_id = {r[0]: r for r in rows}
+        return [WindowHit(by_id[i][1], by_id[i][2], by_id[i][3], score, by_id[i][4]) for i, score in ranked if i in by_id]
+
+    def symbols_named(self, name: str, limit: int = 20) -> list[tuple[str, Symbol]]:
+        rows = self.conn().execute(
+            "SELECT f.path, s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line "
+            "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? LIMIT ?", (name, limit))
+        return [(r[0], Symbol(*r[1:])) for r in rows]
+
+    def symbols_of(self, rel: str, parent: str | None = None) -> list[Symbol]:
+        sql = ("SELECT s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line FROM symbols s "
+               "JOIN files f ON f.id = s.file_id WHERE f.path = ?")
+        args: tuple = (rel,)
+        if parent is not None:
+            sql += " AND s.parent = ?"
+            args = (rel, parent)
+        return [Symbol(*r) for r in self.conn().execute(sql + " ORDER BY s.start_line", args)]
+
+    def imports_of(self, rel: str) -> list[Import]:
+        rows = self.conn().execute(
+            "SELECT i.module, i.name, i.local, i.line FROM imports i JOIN files f ON f.id = i.file_id "
+            "WHERE f.path = ? ORDER BY i.line", (rel,))
+        return [Import(*r) for r in rows]
+
+    def paths_named(self, name: str) -> list[str]:
+        return [r[0] for r in self.conn().execute("SELECT path FROM files WHERE name = ?", (name,))]
+
+    def paths_under(self, rel_dir: str, limit: int = 200) -> list[str]:
+        prefix = rel_dir.rstrip("/") + "/" if rel_dir else ""
+        rows = self.conn().execute("SELECT path FROM files WHERE path >= ? AND path < ? ORDER BY path LIMIT ?",
+                                   (prefix, prefix + "\uffff", limit))
+        return [r[0] for r in rows if "/" not in r[0][len(prefix):]]
+
+    def folders_with(self, language: str) -> list[str]:
+        """Folders holding files of `language` (Go packages, Java packages)."""
+        rows = self.conn().execute(
+            "SELECT DISTINCT substr(path, 1, length(path) - length(name) - 1) FROM files WHERE language = ?",
+            (language,))
+        return [r[0] for r in rows]

@@ -1,0 +1,66 @@
+"""Choose context under one token budget and order it so the prompt prefix stays stable.
+
+Packing is greedy by score, cheaper first among equals, skipping what no longer
+fits, with a bonus for what the previous request of the same document chose, so
+the set does not flicker while the user types. (Pure score-per-token packing was
+tried first: it let many small, marginal signatures crowd out the one relevant
+window, and measured worse on the dev benchmark — docs/context.md.) Ordering keeps the previous order for
+items that stay and appends new ones (best last, nearest the file), because the
+KV cache is only reused up to the first token that differs: a re-sorted context
+would cost a full prompt evaluation on every keystroke.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+from completion.context.candidates import Candidate
+from runtime.backend import ContextFile
+
+STICKY_BONUS = 0.25  # relative score bonus for items the previous request used
+
+
+def item_overhead(path: str, count: Callable[[str], int]) -> int:
+    """Tokens of the separator line each file costs (`<|file_sep|>path` or a `# Path:` comment)."""
+    return count(f"{path}\n") + 2
+
+
+def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], int],
+         previous: Sequence[str] = (), sticky: float = STICKY_BONUS) -> list[Candidate]:
+    """The chosen candidates (with costs); their total cost never exceeds `budget`."""
+    if budget <= 0:
+        return []
+    prev = set(previous)
+    costed = []
+    for c in candidates:
+        cost = count(c.text) + item_overhead(c.path, count)
+        if 0 < cost <= budget and c.score > 0:
+            costed.append(c.with_cost(cost))
+    value = {c.key: c.score * (1 + sticky if c.key in prev else 1) for c in costed}
+    costed.sort(key=lambda c: (-value[c.key], c.cost, c.key))
+    chosen: list[Candidate] = []
+    used = 0
+    for c in costed:
+        if used + c.cost <= budget:
+            chosen.append(c)
+            used += c.cost
+    return chosen
+
+
+# Among new items, kinds further down this list go nearer the cursor's file. Analogy windows go last:
+# a small model copies from what it read most recently, and the windows are what it can copy.
+KIND_ORDER = {"imports": 0, "signature": 1, "analogy": 2}
+
+
+def stable_order(chosen: Sequence[Candidate], previous: Sequence[str] = ()) -> list[Candidate]:
+    """Previous survivors first, in their previous order; then new items by kind, then ascending score."""
+    by_key = {c.key: c for c in chosen}
+    kept = [by_key[k] for k in previous if k in by_key]
+    kept_keys = {c.key for c in kept}
+    new = sorted((c for c in chosen if c.key not in kept_keys),
+                 key=lambda c: (KIND_ORDER.get(c.kind, 1), c.score, c.key))
+    return kept + new
+
+
+def to_files(ordered: Sequence[Candidate]) -> list[ContextFile]:
+    """One prompt file per candidate, in order (merging would move text when the set changes)."""
+    return [ContextFile(path=c.path, text=c.text) for c in ordered]

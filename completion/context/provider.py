@@ -1,0 +1,359 @@
+"""The repository context provider the engine calls: open documents + recent edits + the index.
+
+Everything it receives is plain data (text, paths, versions) from the lsp layer
+or the CLI; it owns one `RepoIndex` per workspace folder. `gather` runs on the
+event loop and only reads (SQLite, a few files, in-memory windows), pausing the
+indexer thread while it does so.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from cache.index.extract import extract
+from cache.index.indexer import ProgressCallback, RepoIndex, default_db_path
+from cache.index.languages import supported
+from cache.index.model import FileExtract
+from cache.index.scan import ScanRules
+from cache.index.tokens import identifiers
+from cache.index.windows import split_lines
+from completion.config import ContextSettings
+from completion.context import analogy
+from completion.context.candidates import Candidate
+from completion.context.packing import pack, stable_order, to_files
+from completion.context.signatures import FileView, SignatureResolver, refs_near_cursor
+from completion.engine import ContextResult
+from completion.languages import language_for
+from completion.secrets import is_secret_path, secret_patterns
+from completion.types import Request
+
+log = logging.getLogger(__name__)
+DF_TTL_S = 30.0
+FolderProgress = Callable[[str, str, str, "int | None"], None]  # (folder, begin|report|end, message, pct)
+
+
+@dataclass
+class OpenDocument:
+    uri: str
+    path: str
+    language: str
+    text: str
+    version: int | None = None
+    indexed: bool = True  # its text goes to the index (False: the eval's masked buffers)
+    covered: bool | None = None  # inside an indexed folder and not ignored (checked once)
+    lines: list[str] = field(default_factory=list)
+    windows: list[tuple[int, int, frozenset[str]]] | None = None  # computed lazily per version
+
+
+class RepositoryContext:
+    """Implements `completion.engine.ContextProvider`."""
+
+    def __init__(self, settings: ContextSettings, folders: Sequence[str] = (), *,
+                 on_progress: FolderProgress | None = None, language_of: Callable[[str], str] = language_for) -> None:
+        self.settings = settings
+        self.language_of = language_of
+        self.on_progress = on_progress
+        self.indexes: dict[str, RepoIndex] = {}
+        self.documents: dict[str, OpenDocument] = {}
+        self.recent: collections.deque[tuple[str, int]] = collections.deque(maxlen=max(1, settings.recent_edits))
+        self._previous: collections.OrderedDict[str, list[str]] = collections.OrderedDict()
+        self._counts: collections.OrderedDict[str, int] = collections.OrderedDict()
+        self._views: dict[str, tuple[tuple, FileExtract]] = {}
+        self._window_totals: dict[str, tuple[float, int]] = {}
+        self._doc_counts: dict[str, dict[str, int]] = {}
+        self.last_ms = 0.0
+        self.folders: tuple[str, ...] = ()
+        if folders:
+            self.set_folders(folders)
+
+    # -- folders and indexes --------------------------------------------------------------------
+    def _rules(self) -> ScanRules:
+        s = self.settings
+        return ScanRules(max_file_bytes=s.max_file_kb * 1024, max_files=s.max_files,
+                         exclude=secret_patterns(s.exclude))
+
+    def set_folders(self, folders: Sequence[str]) -> None:
+        """Index these folders (start background scans); stop indexing folders no longer listed."""
+        self.folders = tuple(folders)
+        wanted = {str(Path(f).resolve()) for f in folders if f}
+        if not (self.settings.enabled and self.settings.index):
+            wanted = set()
+        for root in list(self.indexes):
+            if root not in wanted:
+                self.indexes.pop(root).close()
+        for root in sorted(wanted - set(self.indexes)):
+            if not Path(root).is_dir():
+                continue
+            progress: ProgressCallback | None = None
+            if self.on_progress is not None:
+                callback = self.on_progress
+                progress = lambda kind, message, pct, _root=root: callback(_root, kind, message, pct)  # noqa: E731
+            db = default_db_path(Path(root), self.settings.index_dir)
+            index = RepoIndex(root, db, self._rules(), self.language_of, progress)
+            self.indexes[root] = index
+            index.start()
+            for doc in self.documents.values():
+                self._submit(doc)
+
+    def apply_settings(self, settings: ContextSettings) -> None:
+        """New settings: indexes whose rules changed are reopened, disabled indexing closes them."""
+        old, self.settings = self.settings, settings
+        if self._rules_of(old) != self._rules_of(settings):
+            self.close()
+        self.set_folders(self.folders)
+
+    @staticmethod
+    def _rules_of(s: ContextSettings) -> tuple:
+        return (s.enabled and s.index, s.max_file_kb, s.max_files, tuple(s.exclude), s.index_dir)
+
+    def index_for(self, path: str) -> RepoIndex | None:
+        if not path:
+            return None
+        best = None
+        for root, index in self.indexes.items():
+            if index.rel(path) is not None and (best is None or len(root) > len(str(best.root))):
+                best = index
+        return best
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait for every folder's queued indexing (CLI, eval, tests)."""
+        return all(index.wait_idle(timeout) for index in self.indexes.values())
+
+    def close(self) -> None:
+        for index in self.indexes.values():
+            index.close()
+        self.indexes.clear()
+
+    # -- documents (plain data from the lsp layer) ----------------------------------------------
+    def _submit(self, doc: OpenDocument) -> None:
+        index = self.index_for(doc.path)
+        if index is None:
+            return
+        rel = index.rel(doc.path)
+        if rel is None:
+            return
+        if doc.covered is None:  # the ignore rules are checked once per opened document, not per keystroke
+            doc.covered = index.covers(rel)
+        if doc.covered:
+            index.submit_text(rel, doc.text)
+
+    def document_opened(self, uri: str, path: str, language: str, text: str, version: int | None = None,
+                        *, index: bool = True) -> None:
+        if path and self._secret(path):
+            return  # an open .env or key file is never a context source (docs/security.md)
+        doc = OpenDocument(uri, path, language or self.language_of(path), text, version, index)
+        self.documents[uri] = doc
+        if index:
+            self._submit(doc)
+
+    def _secret(self, path: str) -> bool:
+        index = self.index_for(path)
+        rel = (index.rel(path) if index is not None else None) or Path(path).name
+        return is_secret_path(rel, secret_patterns(self.settings.exclude))
+
+    def document_changed(self, uri: str, text: str, version: int | None = None, changed_line: int | None = None) -> None:
+        doc = self.documents.get(uri)
+        if doc is None:
+            return
+        doc.text, doc.version, doc.lines, doc.windows = text, version, [], None
+        if changed_line is not None:
+            if self.recent and self.recent[-1][0] == uri and abs(self.recent[-1][1] - changed_line) < 6:
+                self.recent.pop()
+            self.recent.append((uri, changed_line))
+        if doc.indexed:
+            self._submit(doc)
+
+    def document_saved(self, uri: str) -> None:
+        doc = self.documents.get(uri)
+        index = self.index_for(doc.path) if doc else None
+        if doc is not None and index is not None:
+            rel = index.rel(doc.path)
+            if rel is not None:
+                index.submit_paths(changed=(rel,))
+
+    def document_closed(self, uri: str) -> None:
+        doc = self.documents.pop(uri, None)
+        self._previous.pop(uri, None)
+        self._views.pop(uri, None)
+        index = self.index_for(doc.path) if doc and doc.indexed else None
+        if doc is not None and index is not None:
+            rel = index.rel(doc.path)
+            if rel is not None:
+                index.release_text(rel)
+
+    def files_changed(self, changed: Sequence[str] = (), deleted: Sequence[str] = ()) -> None:
+        """Paths created/changed/deleted on disk (workspace/didChangeWatchedFiles)."""
+        per_index: dict[str, tuple[list[str], list[str]]] = {}
+        for paths, slot in ((changed, 0), (deleted, 1)):
+            for path in paths:
+                index = self.index_for(path)
+                rel = index.rel(path) if index else None
+                if index is not None and rel is not None:
+                    per_index.setdefault(str(index.root), ([], []))[slot].append(rel)
+        for root, (ch, de) in per_index.items():
+            self.indexes[root].submit_paths(tuple(ch), tuple(de))
+
+    # -- gathering --------------------------------------------------------------------------------
+    def _count(self, count: Callable[[str], int]) -> Callable[[str], int]:
+        def cached(text: str) -> int:
+            n = self._counts.get(text)
+            if n is None:
+                n = count(text)
+                self._counts[text] = n
+                if len(self._counts) > 4096:
+                    self._counts.popitem(last=False)
+            return n
+        return cached
+
+    def _window_total(self, index: RepoIndex) -> int:
+        key = str(index.root)
+        hit = self._window_totals.get(key)
+        now = time.monotonic()
+        if hit is None or now - hit[0] > DF_TTL_S:
+            hit = (now, index.store.counts()["windows"])
+            self._window_totals[key] = hit
+            self._doc_counts.pop(key, None)  # document frequencies age with the total
+        return hit[1]
+
+    def _df(self, index: RepoIndex, terms: Sequence[str]) -> dict[str, int]:
+        """Windows per term, cached for DF_TTL_S (they drift slowly; an FTS vocabulary lookup is not free)."""
+        cache = self._doc_counts.setdefault(str(index.root), {})
+        missing = [t for t in terms if t not in cache]
+        if missing:
+            found = index.store.doc_counts(missing)
+            for t in missing:
+                cache[t] = found.get(t, 0)
+            if len(cache) > 50000:
+                cache.clear()
+        return {t: cache[t] for t in terms}
+
+    def _view(self, request: Request, rel: str) -> FileView:
+        """The current document's symbols and imports, re-parsed only when text off the cursor line changes."""
+        text, offset = request.text, request.offset
+        start = text.rfind("\n", 0, offset) + 1
+        end = text.find("\n", offset)
+        end = len(text) if end < 0 else end
+        key = (hash(text[:start]), hash(text[end:]), request.language)
+        cached = self._views.get(request.uri)
+        if cached is not None and cached[0] == key:
+            result = cached[1]
+        else:
+            result = extract(text, request.language) if supported(request.language) else FileExtract(request.language)
+            self._views[request.uri] = (key, result)
+            if len(self._views) > 64:
+                self._views.pop(next(iter(self._views)))
+        return FileView(rel, request.language, text, offset, result.symbols, result.imports)
+
+    def _doc_windows(self, doc: OpenDocument) -> list[tuple[int, int, frozenset[str]]]:
+        if doc.windows is None:
+            doc.lines = split_lines(doc.text)
+            doc.windows = [(s, e, frozenset(t.lower() for t in identifiers("\n".join(doc.lines[s:e]))))
+                           for s, e in analogy.sliding(doc.lines)]
+        return doc.windows
+
+    def _analogy(self, request: Request, index: RepoIndex | None, rel: str) -> list[Candidate]:
+        position = analogy.query_terms(request.text, request.offset)
+        if not position:
+            return []
+        total = self._window_total(index) if index is not None else 0
+        doc_counts = self._df(index, list(position)) if index is not None else {}
+        query = analogy.build_query(position, doc_counts, total)
+        if not query.weights:
+            return []
+        out: list[Candidate] = []
+        open_rels = set()
+        for doc in self.documents.values():
+            if doc.uri == request.uri:
+                continue
+            doc_index = self.index_for(doc.path)
+            doc_rel = (doc_index.rel(doc.path) if doc_index else None) or Path(doc.path or doc.uri).name
+            if doc_index is index:
+                open_rels.add(doc_rel)
+            windows = self._doc_windows(doc)
+            best = sorted(windows, key=lambda w: -query.score(w[2]))[:3]
+            for s, e, tokens in best:
+                if query.score(tokens) > 0:
+                    c = analogy.window_candidate(doc_rel, doc.lines, s, e, query, "open")
+                    if c is not None:
+                        out.append(c)
+        cursor_line = request.line
+        for uri, line in list(self.recent):
+            doc = self.documents.get(uri)
+            if doc is None or (uri == request.uri and abs(line - cursor_line) < 40):
+                continue
+            doc_index = self.index_for(doc.path)
+            doc_rel = (doc_index.rel(doc.path) if doc_index else None) or Path(doc.path or doc.uri).name
+            lines = doc.lines or split_lines(doc.text)
+            c = analogy.window_candidate(doc_rel, lines, line - 6, line + 6, query, "recent", bonus=0.1)
+            if c is not None:
+                out.append(c)
+        if index is not None and self.settings.index:
+            hits = index.store.search_windows(list(query.weights), limit=40)
+            scored = []
+            for h in hits:
+                if h.path == rel or h.path in open_rels:
+                    continue  # the cursor's file (masked, and in the prompt anyway) and live buffers
+                scored.append((query.score(set(h.tokens.lower().split())), h))
+            scored.sort(key=lambda sh: -sh[0])
+            for _, h in scored[: self.settings.max_windows + 2]:
+                lines = index.read_lines(h.path)
+                if lines is None:
+                    continue
+                c = analogy.window_candidate(h.path, lines, h.start, h.end, query, "index")
+                if c is not None:
+                    out.append(c)
+        return analogy.dedupe(out, self.settings.max_windows)
+
+    def _signatures(self, view: FileView, index: RepoIndex | None) -> list[Candidate]:
+        if index is None:
+            return []
+        resolver = SignatureResolver(index, view)
+        return resolver.candidates(refs_near_cursor(view.text, view.offset))
+
+    def _imports_block(self, view: FileView) -> list[Candidate]:
+        """The file's import block, when the prefix window is likely to have cut it off."""
+        if not view.imports:
+            return []
+        first = min(i.line for i in view.imports)
+        last = max(i.line for i in view.imports)
+        lines = split_lines(view.text)
+        block_end = sum(len(l) + 1 for l in lines[: last + 1])
+        if view.offset - block_end < self.settings.imports_after_chars or last - first > 60:
+            return []
+        text = "\n".join(lines[first: last + 1])
+        return [Candidate(key=f"imp|{view.rel}", kind="imports", path=view.rel, text=text, score=0.8,
+                          source="file", start_line=first, end_line=last + 1)]
+
+    async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult:
+        t0 = time.perf_counter()
+        s = self.settings
+        index = self.index_for(request.path)
+        rel = (index.rel(request.path) if index else None) or Path(request.path or request.uri).name
+        candidates: list[Candidate] = []
+        with index.busy() if index is not None else contextlib.nullcontext():
+            view = self._view(request, rel) if (s.signatures or s.keep_imports) else None
+            if s.analogy:
+                candidates += self._analogy(request, index, rel)
+            if s.signatures and view is not None:
+                candidates += self._signatures(view, index)
+            if s.keep_imports and view is not None:
+                candidates += self._imports_block(view)
+            previous = self._previous.get(request.uri, [])
+            chosen = pack(candidates, budget_tokens, self._count(count), previous)
+            ordered = stable_order(chosen, previous)
+        self._previous[request.uri] = [c.key for c in ordered]
+        self._previous.move_to_end(request.uri)
+        while len(self._previous) > 64:
+            self._previous.popitem(last=False)
+        self.last_ms = (time.perf_counter() - t0) * 1000
+        report = tuple(c.describe() for c in ordered)
+        if ordered:
+            log.debug("context for %s: %d of %d candidates, %d tokens, %.1f ms: %s", rel, len(ordered),
+                      len(candidates), sum(c.cost for c in ordered), self.last_ms,
+                      "; ".join(f"{c.kind} {c.path}:{c.key.split('|')[-1]}" for c in ordered))
+        return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report)

@@ -1,0 +1,111 @@
+"""Signatures and class skeletons as source text the model recognises (no bodies)."""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from cache.index.model import Symbol
+
+BRACE_LANGUAGES = {"javascript", "javascriptreact", "typescript", "typescriptreact", "java", "go", "rust", "c", "cpp"}
+MAX_MEMBERS = 14  # methods in a skeleton: a big class would otherwise eat the whole budget
+MAX_FIELDS = 10
+
+
+def _public(symbol: Symbol) -> bool:
+    """Private helpers (`_x`) are not what callers write; constructors are."""
+    name = symbol.name
+    return not name.startswith("_") or name in ("__init__", "__call__", "__new__") or symbol.kind == "field"
+
+
+def _indent_block(text: str, indent: str) -> str:
+    lines = text.splitlines()
+    if not lines:
+        return ""
+    first_indent = len(lines[0]) - len(lines[0].lstrip())
+    out = []
+    for line in lines:
+        cut = min(first_indent, len(line) - len(line.lstrip()))
+        out.append(indent + line[cut:])
+    return "\n".join(out)
+
+
+def _python_doc(doc: str, indent: str) -> str:
+    doc = doc.replace('"""', "'''")
+    return f'{indent}    """{doc}"""\n' if doc else ""
+
+
+def render_symbol(symbol: Symbol, language: str) -> str:
+    """One definition: its header, its docstring's first line, and an elided body."""
+    sig = symbol.signature.rstrip()
+    if language == "python":
+        if symbol.kind in ("field", "variable"):
+            return sig
+        head = _indent_block(sig, "")
+        return head + "\n" + _python_doc(symbol.doc, "") + "    ..."
+    doc = f"// {symbol.doc}\n" if symbol.doc else ""
+    if language in BRACE_LANGUAGES and symbol.kind in ("function", "method") and not sig.endswith((";", "}")):
+        return doc + _indent_block(sig, "") + (" { ... }" if language != "python" else "")
+    return doc + _indent_block(sig, "")
+
+
+def render_skeleton(owner: Symbol, members: Sequence[Symbol], language: str) -> str:
+    """A class (struct, trait, impl …) with its members' signatures and fields, bodies elided."""
+    members = [m for m in members if (m.name != owner.name or m.kind != owner.kind) and _public(m)]
+    fields = [m for m in members if m.kind == "field"][:MAX_FIELDS]
+    methods = [m for m in members if m.kind != "field"][:MAX_MEMBERS]
+    members = sorted(fields + methods, key=lambda m: m.start_line)
+    if language == "python":
+        out = [_indent_block(owner.signature.rstrip(), "")]
+        if owner.doc:
+            out.append(_python_doc(owner.doc, "").rstrip("\n"))
+        fields = [m for m in members if m.kind == "field"]
+        class_fields = [f for f in fields if not f.signature.lstrip().startswith("self.")]
+        self_fields = [f for f in fields if f.signature.lstrip().startswith("self.")]
+        out += ["    " + f.signature.strip() for f in class_fields]
+        methods = [m for m in members if m.kind == "method"]
+        for m in methods:
+            out.append(_indent_block(m.signature.rstrip(), "    "))
+            inits = [f for f in self_fields if m.start_line <= f.start_line <= m.end_line]
+            if inits:
+                out += ["        " + f.signature.strip() for f in inits]
+            else:
+                out.append("        ...")
+        if len(out) == 1 + bool(owner.doc):
+            out.append("    ...")
+        return "\n".join(out)
+    if owner.kind == "type" and "{" in owner.signature:
+        head = _indent_block(owner.signature.rstrip(), "")  # a struct/interface shown whole
+        methods = [m for m in members if m.kind in ("method", "function")]
+        return "\n".join([head] + [render_symbol(m, language) for m in methods])
+    head = _indent_block(owner.signature.rstrip(), "")
+    body = []
+    for m in members:
+        if m.kind == "field":
+            body.append("  " + m.signature.strip().rstrip(";") + ";" if language != "go" else "  " + m.signature.strip())
+        else:
+            body.append(_indent_block(render_symbol(m, language), "  "))
+    doc = f"// {owner.doc}\n" if owner.doc else ""
+    if not body:
+        return doc + head + (" { ... }" if not head.endswith(";") else "")
+    return doc + head + " {\n" + "\n".join(body) + "\n}"
+
+
+def base_names(signature: str, language: str) -> list[str]:
+    """Names a class header derives from (`class A(B, C):`, `extends B implements C`, `: public B`)."""
+    if language == "python":
+        m = re.search(r"\((.*)\)\s*:?\s*$", signature, re.S)
+        if not m:
+            return []
+        names = []
+        for part in m.group(1).split(","):
+            part = part.strip()
+            if "=" in part or not part:
+                continue  # metaclass=… and friends
+            names.append(re.sub(r"\[.*", "", part).strip())
+        return [n for n in names if re.fullmatch(r"[\w.]+", n)]
+    m = re.search(r"(?:extends|implements|:)\s+(.*)$", signature.replace("\n", " "))
+    if not m:
+        return []
+    text = re.sub(r"\b(?:public|private|protected|virtual|implements|extends)\b", " ", m.group(1))
+    text = re.sub(r"<[^<>]*>", "", text)
+    return [n for n in re.findall(r"[A-Za-z_][\w.]*", text)]

@@ -1,0 +1,326 @@
+"""Signature context: what the names near the cursor are, resolved through imports and the index.
+
+A person completing `self.store.get(` looks up `get`'s parameters; one writing
+`client.` looks at what the client's class offers. So: collect the names and
+receivers near the cursor, follow the file's imports (and `self.` to the base
+classes of the enclosing class, and `x = Cls(...)` to `Cls`) to their
+definitions in other files, and offer signatures and class skeletons — never
+bodies. Names the file imports but does not use near the cursor compete too,
+with a lower score: they are what the model is likely to call next.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from cache.index.model import Import, Symbol
+from cache.index.tokens import KEYWORDS
+from completion.context import resolve
+from completion.context.candidates import Candidate
+from completion.context.render import base_names, render_skeleton, render_symbol
+
+_CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
+_STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
+_SEP = re.compile(r"\s*(?:\.|::|->)\s*")
+CONTAINER_KINDS = ("class", "type", "impl")
+STAR_REEXPORTS = ("python", "javascript", "javascriptreact", "typescript", "typescriptreact")
+LINES_ABOVE = 8
+MAX_REFS = 16
+MAX_IMPORTED = 12
+IMPORTED_SCORE = 0.15  # imported names not near the cursor: fill what budget the rest leaves
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name near the cursor: `qualifier.name`; name "" means "members of qualifier" (`x.|`)."""
+
+    name: str
+    qualifier: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class FileView:
+    """The current document as the resolver needs it (plain data, parsed from the live text)."""
+
+    rel: str
+    language: str
+    text: str
+    offset: int
+    symbols: tuple[Symbol, ...]
+    imports: tuple[Import, ...]
+
+    @property
+    def line(self) -> int:
+        return self.text.count("\n", 0, self.offset)
+
+
+def refs_near_cursor(text: str, offset: int, lines_above: int = LINES_ABOVE) -> list[Ref]:
+    """Names and receivers on the cursor line (weight 1) and the lines above (decaying)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    start = line_start
+    for _ in range(lines_above):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    line_end = text.find("\n", offset)
+    region = text[start: line_end if line_end >= 0 else len(text)]
+    region = _STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], region)
+    cursor_in_region = offset - start
+    cursor_line_at = line_start - start
+    best: dict[tuple[str, str], float] = {}
+    for m in _CHAIN.finditer(region):
+        if m.start() > cursor_in_region:
+            break
+        distance = region.count("\n", m.start(), cursor_line_at) if m.start() < cursor_line_at else 0
+        weight = max(0.3, 1.0 - 0.08 * distance)
+        parts = [p for p in _SEP.split(m.group(0)) if p]
+        trailing = bool(re.search(r"(?:\.|::|->)\s*$", m.group(0)))
+        for i, part in enumerate(parts):
+            qualifier = parts[i - 1] if i else ""
+            if part.lower() in KEYWORDS and part not in ("self", "this"):
+                continue
+            if part in ("self", "this"):
+                continue
+            key = (part, qualifier)
+            best[key] = max(best.get(key, 0.0), weight)
+        if trailing and parts:
+            key = ("", parts[-1])
+            best[key] = max(best.get(key, 0.0), weight)
+    refs = [Ref(name, qualifier, w) for (name, qualifier), w in best.items()]
+    refs.sort(key=lambda r: -r.weight)
+    return refs[:MAX_REFS]
+
+
+class SignatureResolver:
+    """Resolves refs of one document against one folder's index."""
+
+    def __init__(self, index, view: FileView) -> None:
+        self.index = index
+        self.store = index.store
+        self.view = view
+        self.bindings = {imp.local: imp for imp in view.imports if imp.local}
+        self._files_cache: dict[tuple[str, str, str], list[str]] = {}
+        self._symbols: dict[str, list[Symbol]] = {}
+        self._local_names = {s.name for s in view.symbols if not s.parent}
+
+    # -- imports → files → symbols ------------------------------------------------------------
+    def module_files(self, module: str, name: str = "", current: str | None = None) -> list[str]:
+        """Files an import of `module` (from `current`, default the cursor's file) refers to."""
+        cur = current or self.view.rel
+        key = (module, name, cur)
+        if key not in self._files_cache:
+            self._files_cache[key] = [p for p in self._module_files(module, name, cur) if p != self.view.rel]
+        return self._files_cache[key]
+
+    def _module_files(self, module: str, name: str, cur: str) -> list[str]:
+        lang = self.view.language
+        if lang == "python":
+            return resolve.python_module(self.store, cur, module)
+        if lang in ("javascript", "javascriptreact", "typescript", "typescriptreact"):
+            return resolve.js_module(self.store, cur, module)
+        if lang == "java":
+            return resolve.java_module(self.store, cur, module, name or "*")
+        if lang == "go":
+            return resolve.go_package(self.store, module)
+        if lang == "rust":
+            return resolve.rust_module(self.store, cur, module)
+        if lang in ("c", "cpp"):
+            return resolve.c_include(self.store, cur, module)
+        return []
+
+    def submodule(self, imp: Import) -> list[str]:
+        """`from pkg import mod` / `use crate::a::b`: the imported name may itself be a module."""
+        if self.view.language == "python" and imp.name not in ("", "*"):
+            joiner = "" if imp.module.endswith(".") else "."
+            return self.module_files(imp.module + joiner + imp.name)
+        if self.view.language == "rust" and imp.name not in ("", "*"):
+            return self.module_files(f"{imp.module}::{imp.name}")
+        return []
+
+    def symbols_of(self, path: str, parent: str | None = None) -> list[Symbol]:
+        """The file's symbols, read once per request."""
+        if path not in self._symbols:
+            self._symbols[path] = self.store.symbols_of(path)
+        symbols = self._symbols[path]
+        return symbols if parent is None else [s for s in symbols if s.parent == parent]
+
+    def find(self, files: Sequence[str], name: str, parent: str | None = "", hops: int = 2) -> list[tuple[str, Symbol]]:
+        """Definitions of `name` in `files`, following re-exports (`from ._models import Response`)."""
+        out = []
+        for path in files[:8]:
+            for s in self.symbols_of(path):
+                if s.name == name and (parent is None or s.parent == parent):
+                    out.append((path, s))
+        if not out and hops > 0:
+            for path in files[:4]:
+                for imp in self.store.imports_of(path):
+                    if imp.local == name and imp.name not in ("", "*"):
+                        target = self.module_files(imp.module, imp.name, current=path)
+                        out += self.find(target, imp.name, parent, hops - 1)
+                    elif imp.name == "*" and self.view.language in STAR_REEXPORTS:  # `from ._models import *`
+                        target = self.module_files(imp.module, "*", current=path)
+                        out += self.find(target, name, parent, 0)
+                    if out:
+                        break
+                if out:
+                    break
+        out.sort(key=lambda ps: (ps[1].kind not in CONTAINER_KINDS + ("function",), ps[1].kind == "impl"))
+        return out
+
+    def resolve_import(self, imp: Import) -> list[tuple[str, Symbol]]:
+        if imp.name in ("", "*"):
+            return []
+        files = self.module_files(imp.module, imp.name)
+        name = imp.local if imp.name == "default" else imp.name
+        found = self.find(files, name)
+        if not found and imp.name == "default":
+            found = [(p, s) for p in files[:1] for s in self.symbols_of(p) if not s.parent][:1]
+        return found
+
+    def resolve_name(self, name: str) -> list[tuple[str, Symbol]]:
+        """A bare name: through the imports, else (same package / includes) through the index."""
+        imp = self.bindings.get(name)
+        if imp is not None:
+            return self.resolve_import(imp)
+        if name in self._local_names:
+            return []  # defined in this file: already in the prompt's own text
+        star_files = [p for i in self.view.imports if i.name == "*" for p in self.module_files(i.module, "*")]
+        found = self.find(star_files, name) if star_files else []
+        if found:
+            return found
+        if self.view.language in ("python", "javascript", "javascriptreact", "typescript", "typescriptreact"):
+            return []  # these languages name every cross-file binding in an import
+        here = self.view.rel.rsplit("/", 1)[0] if "/" in self.view.rel else ""
+        hits = [(p, s) for p, s in self.store.symbols_named(name, 20) if p != self.view.rel and not s.parent]
+        hits.sort(key=lambda ps: ((ps[0].rsplit("/", 1)[0] if "/" in ps[0] else "") != here, ps[0]))
+        return hits[:1]
+
+    def resolve_type_of(self, variable: str) -> list[tuple[str, Symbol]]:
+        """`x = Cls(...)`, `x: Cls`, `Cls x`, `x := pkg.New()` in the text before the cursor → Cls."""
+        prefix = self.view.text[: self.view.offset]
+        v = re.escape(variable)
+        patterns = (
+            rf"\b{v}\s*:\s*([A-Za-z_][\w.]*)",  # annotation (Python, TS)
+            rf"\b{v}\s*:?=\s*(?:new\s+|&)?([A-Za-z_][\w.]*)\s*[({{]",  # construction
+            rf"\b([A-Z][\w.]*)(?:<[^>]*>)?\s+{v}\s*[=;,)]",  # Java/C-style declaration
+        )
+        for pattern in patterns:
+            matches = list(re.finditer(pattern, prefix))
+            if matches:
+                type_name = matches[-1].group(1)
+                return self.resolve_dotted(type_name)
+        return []
+
+    def resolve_dotted(self, dotted: str) -> list[tuple[str, Symbol]]:
+        """`Cls`, `mod.Cls`, `pkg::Cls` → its definition."""
+        parts = [p for p in re.split(r"\.|::", dotted) if p]
+        if not parts:
+            return []
+        if len(parts) == 1:
+            return self.resolve_name(parts[0])
+        imp = self.bindings.get(parts[0])
+        if imp is None:
+            return []
+        files = self.module_files(imp.module, imp.name) if imp.name in ("", "*") else self.submodule(imp)
+        return self.find(files, parts[-1])
+
+    def enclosing_class(self) -> Symbol | None:
+        line = self.view.line
+        best = None
+        for s in self.view.symbols:
+            if s.kind in CONTAINER_KINDS and s.start_line <= line <= s.end_line:
+                if best is None or s.start_line >= best.start_line:
+                    best = s
+        return best
+
+    def members_of(self, qualifier: str) -> list[tuple[str, Symbol]]:
+        """What `qualifier.` refers to: self's bases, an imported module's file, a variable's class."""
+        if qualifier in ("self", "this"):
+            owner = self.enclosing_class()
+            if owner is None:
+                return []
+            out: list[tuple[str, Symbol]] = []
+            for base in base_names(owner.signature, self.view.language)[:3]:
+                out += self.resolve_dotted(base)[:1]
+            return out
+        imp = self.bindings.get(qualifier)
+        if imp is not None:
+            if imp.name in ("", "*"):
+                return []  # a module: its members are looked up by name
+            found = self.resolve_import(imp)
+            return found
+        if qualifier in self._local_names:
+            return []
+        return self.resolve_type_of(qualifier)
+
+    # -- candidates ---------------------------------------------------------------------------
+    def candidate(self, path: str, symbol: Symbol, score: float, source: str) -> Candidate:
+        language = self.view.language
+        if symbol.kind in CONTAINER_KINDS:
+            members = self.symbols_of(path, parent=symbol.name)
+            text = render_skeleton(symbol, members, language)
+        else:
+            text = render_symbol(symbol, language)
+        return Candidate(key=f"sig|{path}|{symbol.parent}.{symbol.name}", kind="signature", path=path, text=text,
+                         score=round(score, 4), source=source, start_line=symbol.start_line,
+                         end_line=symbol.end_line + 1)
+
+    def candidates(self, refs: Sequence[Ref], imported_score: float = IMPORTED_SCORE) -> list[Candidate]:
+        out: dict[str, Candidate] = {}
+
+        def add(found: list[tuple[str, Symbol]], score: float, source: str) -> None:
+            for path, symbol in found[:2]:
+                c = self.candidate(path, symbol, score, source)
+                if c.key not in out or out[c.key].score < c.score:
+                    out[c.key] = c
+
+        for ref in refs:
+            if ref.qualifier:
+                root = re.split(r"\.|::|->", ref.qualifier)[0]
+                if root in ("self", "this") or ref.qualifier in ("self", "this"):
+                    add(self.members_of("self"), ref.weight * 0.9, "self")
+                    continue
+                imp = self.bindings.get(ref.qualifier)
+                if imp is not None and imp.name in ("", "*") and ref.name:
+                    add(self.find(self.module_files(imp.module, imp.name), ref.name), ref.weight, "import")
+                    continue
+                if imp is not None and imp.name not in ("", "*") and ref.name:
+                    sub = self.submodule(imp)  # `from pkg import mod` … `mod.name`
+                    found = self.find(sub, ref.name) if sub else []
+                    if found:
+                        add(found, ref.weight, "import")
+                        continue
+                add(self.members_of(ref.qualifier), ref.weight * 0.9, "type")
+            elif ref.name:
+                add(self.resolve_name(ref.name), ref.weight, "name")
+        # Names the file imports: likely to be called next even when not on screen.
+        uses = self.view.text[: self.view.offset]
+        counts = Counter(_NAME.findall(uses))
+        imported = [i for i in self.view.imports if i.local and i.name not in ("", "*")]
+        imported.sort(key=lambda i: -counts[i.local])
+        for imp in imported[:MAX_IMPORTED]:
+            n = counts[imp.local] - 1  # minus the import itself
+            score = imported_score * (0.6 + 0.4 * min(n, 3) / 3)
+            add(self.resolve_import(imp) or self._module_summary(imp), score, "import")
+        # Modules the file uses as `mod.Name`: the names it takes from them most often.
+        modules = {i.local: i for i in self.view.imports if i.name == "" and i.local}
+        if modules:
+            pairs = Counter((q, n) for q, n in _MEMBER.findall(uses) if q in modules)
+            for (qualifier, name), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
+                imp = modules[qualifier]
+                score = imported_score * (0.6 + 0.4 * min(n, 3) / 3)
+                add(self.find(self.module_files(imp.module, imp.name), name), score, "module")
+        return list(out.values())
+
+    def _module_summary(self, imp: Import) -> list[tuple[str, Symbol]]:
+        """`from pkg import mod`: the module's top-level definitions stand in for it."""
+        files = self.submodule(imp)
+        if not files:
+            return []
+        tops = [s for s in self.symbols_of(files[0]) if not s.parent and s.kind in ("class", "function")]
+        return [(files[0], s) for s in tops[:2]]

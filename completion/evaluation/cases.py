@@ -1,0 +1,151 @@
+"""Build cross-file cases from a local repository, the CrossCodeEval way.
+
+A case is a line that uses a name imported from another file of the same
+repository; the cursor sits inside that line and the rest of the line is the
+answer. The file is *masked*: the text the pipeline sees ends at the cursor, and
+retrieval never reads the file's own copy from disk or the index, so the
+answer cannot be looked up. Where the cursor goes is a *variant* (a function
+registered in VARIANTS), so other placements — e.g. inside the identifier —
+are one function away.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from cache.index.indexer import RepoIndex
+from completion.context.signatures import FileView, SignatureResolver
+
+MIN_ANSWER, MAX_ANSWER = 4, 120
+MIN_PREFIX_LINES = 4
+_COMMENT = re.compile(r"^\s*(#|//|/\*|\*)")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    repo: str  # absolute path of the repository folder
+    path: str  # file, relative to the repository
+    language: str
+    cursor_offset: int  # into the file's original text (the masked text is the text before it)
+    answer: str  # the rest of the line after the cursor
+    line: int  # zero-based line of the cursor
+    variant: str = "name-start"
+    name: str = ""  # the imported name the line uses
+    defined_in: str = ""  # where that name comes from (relative path)
+
+    def original(self) -> str:
+        return (Path(self.repo) / self.path).read_text(encoding="utf-8")
+
+    def masked(self, original: str | None = None) -> str:
+        """What the editor would hold: everything up to the cursor, nothing after it."""
+        text = self.original() if original is None else original
+        return text[: self.cursor_offset]
+
+
+# A variant places the cursor: (line text, column of the name, name) → column of the cursor, or None to skip.
+Variant = Callable[[str, int, str], "int | None"]
+
+
+def _name_start(line: str, column: int, name: str) -> int | None:
+    return column
+
+
+VARIANTS: dict[str, Variant] = {"name-start": _name_start}
+
+
+def cross_file_names(index: RepoIndex, rel: str, text: str, language: str) -> dict[str, str]:
+    """Local names the file imports from other files of the repository → the file they come from."""
+    from cache.index.extract import extract
+
+    parsed = extract(text, language)
+    view = FileView(rel, language, text, len(text), parsed.symbols, parsed.imports)
+    resolver = SignatureResolver(index, view)
+    names: dict[str, str] = {}
+    for imp in parsed.imports:
+        if not imp.local:
+            continue
+        files = resolver.module_files(imp.module, imp.name) or resolver.submodule(imp)
+        files = [f for f in files if f != rel]
+        if files:
+            names[imp.local] = files[0]
+    return names
+
+
+def candidates_in_file(index: RepoIndex, rel: str, language: str, variant: str = "name-start") -> list[Case]:
+    place = VARIANTS[variant]
+    try:
+        text = (index.root / rel).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    names = cross_file_names(index, rel, text, language)
+    if not names:
+        return []
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+    import_lines = {i.line for i in index.store.imports_of(rel)}
+    last_import = max(import_lines) if import_lines else -1
+    out: list[Case] = []
+    offset = 0
+    for number, line in enumerate(text.split("\n")):
+        start_of_line = offset
+        offset += len(line) + 1
+        if number <= last_import + 1 or number < MIN_PREFIX_LINES or _COMMENT.match(line):
+            continue
+        stripped = line.strip()
+        if stripped.startswith(("import ", "from ", "#include", "use ", "package ", "def ", "class ", "@")):
+            continue
+        m = pattern.search(line)
+        if m is None:
+            continue
+        if _inside_string(line[: m.start()]):
+            continue  # a name in a string (`__all__`, messages) is not a use
+        column = place(line, m.start(), m.group(1))
+        if column is None:
+            continue
+        answer = line[column:].rstrip()
+        if not (MIN_ANSWER <= len(answer.strip()) <= MAX_ANSWER):
+            continue
+        cursor = start_of_line + column
+        digest = hashlib.sha1(f"{index.root.name}:{rel}:{number}:{column}:{variant}".encode()).hexdigest()[:12]
+        out.append(Case(id=digest, repo=str(index.root), path=rel, language=language, cursor_offset=cursor,
+                        answer=answer, line=number, variant=variant, name=m.group(1), defined_in=names[m.group(1)]))
+    return out
+
+
+def _inside_string(before: str) -> bool:
+    return before.count('"') % 2 == 1 or before.count("'") % 2 == 1 or before.count("`") % 2 == 1
+
+
+def build_cases(index: RepoIndex, count: int, seed: int = 0, per_file: int = 2, variant: str = "name-start",
+                languages: tuple[str, ...] = ("python", "typescript", "typescriptreact", "javascript", "java",
+                                              "go", "rust", "c", "cpp")) -> list[Case]:
+    """Up to `count` cases, at most `per_file` per file, chosen by a seeded shuffle (deterministic)."""
+    rows = index.store.conn().execute("SELECT path, language FROM files ORDER BY path").fetchall()
+    rng = random.Random(seed)
+    files = [(p, lang) for p, lang in rows if lang in languages and not _is_test_fixture(p)]
+    rng.shuffle(files)
+    chosen: list[Case] = []
+    for rel, language in files:
+        found = candidates_in_file(index, rel, language, variant)
+        rng.shuffle(found)
+        chosen += sorted(found[:per_file], key=lambda c: c.line)
+        if len(chosen) >= count:
+            break
+    return chosen[:count]
+
+
+def _is_test_fixture(rel: str) -> bool:
+    return "/fixtures/" in rel or "/testdata/" in rel
+
+
+def save_cases(cases: list[Case], path: Path) -> None:
+    path.write_text(json.dumps([asdict(c) for c in cases], indent=1))
+
+
+def load_cases(path: Path) -> list[Case]:
+    return [Case(**row) for row in json.loads(path.read_text())]

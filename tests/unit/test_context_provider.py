@@ -1,0 +1,162 @@
+"""RepositoryContext end to end over a real index (SQLite file, real folder): what a request gets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from completion.config import ContextSettings
+from completion.context.provider import RepositoryContext
+from completion.types import Request
+
+USERS = '''"""User storage."""
+
+
+class UserStore:
+    """Keeps users by e-mail."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.users = {}
+
+    def add_user(self, user, *, overwrite: bool = False) -> bool:
+        """Add a user; False if it exists."""
+        if user.email in self.users and not overwrite:
+            return False
+        self.users[user.email] = user
+        return True
+'''
+REPORTS = '''from app.users import UserStore
+
+
+def weekly_report(store: UserStore, audit_log):
+    audit_log.write_entry("weekly", level="info")
+    for user in store.users.values():
+        audit_log.write_entry(user.email, level="debug")
+'''
+SERVICE = '''from app.users import UserStore
+
+
+class Service(UserStore):
+    def register(self, name, email, audit_log):
+        audit_log.write_entry(name, level="info")
+        self.'''
+
+
+def words(text: str) -> int:
+    """Stand-in token counter (the budget rule is tested with the real tokenizer in test_packing_model)."""
+    return len(text.split()) + text.count("\n") + 1
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "app/users.py").write_text(USERS)
+    (root / "app/reports.py").write_text(REPORTS)
+    (root / "app/service.py").write_text(SERVICE + "add_user(None)\n")  # on disk: the answer is there
+    return root
+
+
+def provider(root: Path, tmp_path: Path, **overrides) -> RepositoryContext:
+    ctx = RepositoryContext(ContextSettings(index_dir=str(tmp_path / "idx"), **overrides), [str(root)])
+    assert ctx.wait_ready(30)
+    return ctx
+
+
+def request(root: Path, text: str = SERVICE, rel: str = "app/service.py") -> Request:
+    path = str(root / rel)
+    return Request(uri=Path(path).as_uri(), text=text, offset=len(text), language="python", path=path,
+                   workspace_folders=(str(root),))
+
+
+async def test_gathers_signatures_and_analogy_but_not_the_cursor_file(repo, tmp_path):
+    ctx = provider(repo, tmp_path)
+    try:
+        result = await ctx.gather(request(repo), 400, words)
+        text = "\n".join(f.text for f in result.files)
+        assert "def add_user(self, user, *, overwrite: bool = False) -> bool:" in text  # self. → base class
+        signatures = [f.text for f, line in zip(result.files, result.report) if " signature " in line]
+        assert signatures and not any("return True" in t for t in signatures)  # skeletons, not bodies
+        assert any("audit_log.write_entry(user.email" in f.text for f in result.files)  # same names elsewhere
+        assert all(f.path != "app/service.py" for f in result.files)  # its disk copy holds the answer
+        assert 0 < result.tokens <= 400
+        assert len(result.report) == len(result.files) and all(line[0].isdigit() for line in result.report)
+    finally:
+        ctx.close()
+
+
+async def test_budget_and_toggles(repo, tmp_path):
+    ctx = provider(repo, tmp_path, analogy=False)
+    try:
+        result = await ctx.gather(request(repo), 400, words)
+        assert result.files and all("signature" in line or "imports" in line for line in result.report)
+        small = await ctx.gather(request(repo), 30, words)
+        assert small.tokens <= 30
+    finally:
+        ctx.close()
+    ctx = provider(repo, tmp_path, signatures=False)
+    try:
+        result = await ctx.gather(request(repo), 400, words)
+        assert result.files and all("analogy" in line for line in result.report)
+    finally:
+        ctx.close()
+
+
+async def test_order_is_stable_while_typing(repo, tmp_path):
+    ctx = provider(repo, tmp_path)
+    try:
+        first = await ctx.gather(request(repo, SERVICE + "add"), 400, words)
+        second = await ctx.gather(request(repo, SERVICE + "add_"), 400, words)
+        third = await ctx.gather(request(repo, SERVICE + "add_u"), 400, words)
+        assert first.files and first.files == second.files == third.files
+    finally:
+        ctx.close()
+
+
+async def test_open_buffers_and_recent_edits_are_candidates(repo, tmp_path):
+    ctx = provider(repo, tmp_path)
+    try:
+        other = repo / "app/jobs.py"
+        buffer = "def nightly(audit_log):\n    audit_log.write_entry('nightly', level='warn')\n    return 0\n"
+        ctx.document_opened(other.as_uri(), str(other), "python", buffer, 1)  # never saved to disk
+        result = await ctx.gather(request(repo), 400, words)
+        assert any("'nightly'" in f.text for f in result.files)
+        assert any(" open " in line for line in result.report)
+        ctx.document_changed(other.as_uri(), buffer + "\ndef audit_cleanup(audit_log):\n    audit_log.rotate()\n", 2,
+                             changed_line=4)
+        assert ctx.recent and ctx.recent[-1] == (other.as_uri(), 4)
+        ctx.document_closed(other.as_uri())
+        result = await ctx.gather(request(repo), 400, words)
+        assert not any("'nightly'" in f.text for f in result.files)
+    finally:
+        ctx.close()
+
+
+async def test_edit_then_save_updates_signatures(repo, tmp_path):
+    ctx = provider(repo, tmp_path, analogy=False)
+    try:
+        (repo / "app/users.py").write_text(USERS.replace("def add_user(self, user, *", "def add_member(self, member, *"))
+        ctx.files_changed(changed=[str(repo / "app/users.py")])
+        assert ctx.wait_ready(30)
+        result = await ctx.gather(request(repo), 400, words)
+        text = "\n".join(f.text for f in result.files)
+        assert "def add_member(self, member" in text and "add_user" not in text
+    finally:
+        ctx.close()
+
+
+async def test_settings_change_closes_or_reopens_indexes(repo, tmp_path):
+    ctx = provider(repo, tmp_path)
+    try:
+        assert ctx.indexes
+        ctx.apply_settings(ContextSettings(index_dir=str(tmp_path / "idx"), index=False))
+        assert not ctx.indexes
+        result = await ctx.gather(request(repo), 400, words)  # still answers: open buffers only
+        assert all(" index " not in line for line in result.report)
+        ctx.apply_settings(ContextSettings(index_dir=str(tmp_path / "idx"), exclude=["app/users.py"]))
+        assert ctx.wait_ready(30)
+        index = next(iter(ctx.indexes.values()))
+        assert index.store.file("app/users.py") is None and index.store.file("app/reports.py") is not None
+    finally:
+        ctx.close()

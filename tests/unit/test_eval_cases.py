@@ -1,0 +1,110 @@
+"""The eval harness's pure parts: case building (the masked-file rule), metrics, arms."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from completion.config import ContextSettings
+from completion.context.provider import RepositoryContext
+from completion.evaluation import arms
+from completion.evaluation.cases import build_cases, candidates_in_file, load_cases, save_cases
+from completion.evaluation.metrics import edit_similarity, exact_match, identifier_f1, percentile
+from completion.types import Request
+
+BILLING = '''"""Billing helpers."""
+
+
+def compute_total(items, *, tax_rate: float = 0.0) -> float:
+    """Sum of item prices with tax."""
+    return sum(i.price for i in items) * (1 + tax_rate)
+
+
+class Invoice:
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+'''
+CHECKOUT = '''from shop.billing import compute_total, Invoice
+
+
+def checkout(cart, customer):
+    """Close a cart."""
+    invoice = Invoice(customer)
+    total = compute_total(cart.items, tax_rate=0.21)
+    message = "compute_total is not used here"
+    return invoice, total
+'''
+
+
+@pytest.fixture
+def shop(tmp_path: Path):
+    root = tmp_path / "shop_repo"
+    (root / "shop").mkdir(parents=True)
+    (root / "shop/__init__.py").write_text("# shop\n")
+    (root / "shop/billing.py").write_text(BILLING)
+    (root / "shop/checkout.py").write_text(CHECKOUT)
+    ctx = RepositoryContext(ContextSettings(index_dir=str(tmp_path / "idx")), [str(root)])
+    assert ctx.wait_ready(30)
+    yield root, ctx
+    ctx.close()
+
+
+def test_cases_are_cross_file_uses_with_the_rest_of_the_line_as_answer(shop):
+    root, ctx = shop
+    index = ctx.indexes[str(root.resolve())]
+    cases = candidates_in_file(index, "shop/checkout.py", "python")
+    answers = {c.answer for c in cases}
+    assert answers == {"Invoice(customer)", "compute_total(cart.items, tax_rate=0.21)"}
+    for c in cases:
+        assert c.defined_in == "shop/billing.py" and c.variant == "name-start"
+        assert CHECKOUT[c.cursor_offset:].startswith(c.answer)
+
+
+async def test_masked_file_rule_the_answer_is_nowhere_the_pipeline_can_see(shop):
+    root, ctx = shop
+    index = ctx.indexes[str(root.resolve())]
+    case = next(c for c in build_cases(index, 10, seed=1) if c.name == "compute_total")
+    masked = case.masked()
+    answer_line = CHECKOUT.split("\n")[case.line]
+    assert case.answer not in masked and answer_line not in masked
+    assert masked == CHECKOUT[: case.cursor_offset]
+    # What retrieval can reach — the index (the file's disk copy holds the answer) and open buffers — never
+    # yields it, while the definition in the other file does come through.
+    path = str(root / case.path)
+    ctx.document_opened(Path(path).as_uri(), path, "python", masked, 1, index=False)
+    request = Request(uri=Path(path).as_uri(), text=masked, offset=len(masked), language="python", path=path,
+                      workspace_folders=(str(root),))
+    result = await ctx.gather(request, 2000, lambda t: len(t) // 3 + 1)
+    seen = "\n".join(f.text for f in result.files)
+    assert "def compute_total(items, *, tax_rate: float = 0.0) -> float:" in seen
+    assert "tax_rate=0.21" not in seen and answer_line.strip() not in seen
+    assert all(f.path != case.path for f in result.files)
+
+
+def test_cases_are_deterministic_and_round_trip(shop, tmp_path):
+    root, ctx = shop
+    index = ctx.indexes[str(root.resolve())]
+    first, second = build_cases(index, 5, seed=3), build_cases(index, 5, seed=3)
+    assert first == second and first
+    save_cases(first, tmp_path / "cases.json")
+    assert load_cases(tmp_path / "cases.json") == first
+
+
+def test_metrics():
+    assert exact_match("foo(a, b)\nextra", "foo(a, b)") == 1.0
+    assert exact_match("foo(a)", "foo(a, b)") == 0.0
+    assert edit_similarity("foo(a, b)", "foo(a, b)") == 1.0
+    assert 0.5 < edit_similarity("foo(a, c)", "foo(a, b)") < 1.0
+    assert identifier_f1("compute_total(cart.items)", "compute_total(cart.items, tax_rate=0.21)") == pytest.approx(
+        2 * 1.0 * 0.75 / 1.75)
+    assert identifier_f1("", "x") == 0.0
+    assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([1, 2, 3, 4, 100], 95) == 100
+
+
+def test_arms_are_data():
+    assert [a.name for a in arms.ARMS] == ["in-file", "+analogy", "+signatures", "+both"]
+    both = arms.select("+both")[0].settings(ContextSettings(budget_tokens=99))
+    assert both.enabled and both.analogy and both.signatures and both.budget_tokens == 99
+    assert not arms.select("in-file")[0].settings(ContextSettings()).enabled
+    with pytest.raises(ValueError):
+        arms.select("+nonsense")

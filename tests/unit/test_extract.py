@@ -1,0 +1,101 @@
+"""Tree-sitter extraction: one case per language (signatures without bodies, parents, docs, imports)."""
+from __future__ import annotations
+
+import pytest
+
+from cache.index.extract import extract
+from cache.index.model import Import
+
+
+def by_name(result, name, kind=None):
+    hits = [s for s in result.symbols if s.name == name and (kind is None or s.kind == kind)]
+    assert hits, f"{name} not in {[s.name for s in result.symbols]}"
+    return hits[0]
+
+
+def test_python_symbols_docs_fields_and_imports():
+    src = ('import os.path as osp\nfrom ..core import (Base as B,\n    helper)\n\nLIMIT = 3\n\n'
+           'class Store(B):\n    """Keeps things.\n\n    More."""\n    kind: str = "x"\n\n'
+           '    def __init__(self, path: str) -> None:\n        self.path = path\n        def local(): pass\n\n'
+           '    @property\n    def size(self) -> int:\n        return 1\n\n'
+           'def top(a, *, b=2) -> "Store":\n    r"""Raw doc."""\n    return Store(a)\n')
+    r = extract(src, "python")
+    assert r.parsed and r.errors == 0
+    assert by_name(r, "Store").signature == "class Store(B):" and by_name(r, "Store").doc == "Keeps things."
+    assert by_name(r, "size").parent == "Store" and by_name(r, "size").kind == "method"
+    assert by_name(r, "path", "field").parent == "Store"
+    assert by_name(r, "top").signature == 'def top(a, *, b=2) -> "Store":' and by_name(r, "top").doc == "Raw doc."
+    assert "return" not in by_name(r, "top").signature
+    assert by_name(r, "LIMIT").kind == "variable"
+    assert "local" not in {s.name for s in r.symbols}  # locals are not part of the interface
+    assert r.imports == (Import("os.path", "", "osp", 0), Import("..core", "Base", "B", 1),
+                         Import("..core", "helper", "helper", 1))
+
+
+@pytest.mark.parametrize("language", ["typescript", "typescriptreact"])
+def test_typescript(language):
+    src = ('import Def, { a as b, type T } from "./x";\nimport * as ns from "../y";\n'
+           '/** Makes shapes. */\nexport function make(n: number): Shape { return null!; }\n'
+           'export interface Shape { area(): number }\n'
+           'export class Circle implements Shape {\n  radius = 1;\n  area(): number { return 3; }\n}\n'
+           'export const arrow = (s: string): number => s.length;\n')
+    r = extract(src, language)
+    assert by_name(r, "make").signature == "function make(n: number): Shape" and by_name(r, "make").doc == "Makes shapes."
+    assert by_name(r, "Shape").kind == "type" and "area(): number" in by_name(r, "Shape").signature
+    assert by_name(r, "area", "method").parent == "Circle"
+    assert by_name(r, "arrow").kind == "function"
+    assert set(r.imports) >= {Import("./x", "default", "Def", 0), Import("./x", "a", "b", 0),
+                              Import("../y", "", "ns", 1)}
+
+
+def test_javascript():
+    r = extract("import { q } from './q.js';\nclass A extends B {\n  m(x) { return x; }\n}\n"
+                "function f(a, b) { return a + b; }\n", "javascript")
+    assert by_name(r, "m").parent == "A" and by_name(r, "f").signature == "function f(a, b)"
+    assert r.imports == (Import("./q.js", "q", "q", 0),)
+
+
+def test_java():
+    r = extract("package a.b;\nimport a.c.Thing;\nimport static a.d.Util.max;\n"
+                "/** A box. */\npublic class Box<T> extends Base {\n  private final int size;\n"
+                "  public Box(int size) { this.size = size; }\n  public T get(int i) { return null; }\n}\n", "java")
+    assert by_name(r, "Box", "class").doc == "A box."
+    assert by_name(r, "get").signature == "public T get(int i)" and by_name(r, "get").parent == "Box"
+    assert by_name(r, "size", "field").parent == "Box"
+    assert r.imports == (Import("a.c", "Thing", "Thing", 1), Import("a.d.Util", "max", "max", 2))
+
+
+def test_go():
+    r = extract('package store\nimport (\n  "fmt"\n  u "example.com/app/util"\n)\n'
+                '// Store keeps things.\ntype Store struct {\n  items map[string]int\n}\n'
+                'func (s *Store) Get(key string) (int, bool) { return 0, false }\nfunc New() *Store { return nil }\n', "go")
+    assert by_name(r, "Store").signature.startswith("type Store struct") and by_name(r, "Store").doc == "Store keeps things."
+    assert by_name(r, "Get").parent == "Store" and by_name(r, "Get").signature == "func (s *Store) Get(key string) (int, bool)"
+    assert r.imports == (Import("fmt", "", "fmt", 1), Import("example.com/app/util", "", "u", 1))
+
+
+def test_rust():
+    r = extract("use crate::util::{helper, Thing as T};\npub struct Point { pub x: i32 }\n"
+                "impl Point {\n    /// Makes a point.\n    pub fn new(x: i32) -> Self { Point { x } }\n}\n"
+                "pub trait Shape { fn area(&self) -> f64; }\n", "rust")
+    assert by_name(r, "new").parent == "Point" and by_name(r, "new").doc == "Makes a point."
+    assert by_name(r, "new").signature == "pub fn new(x: i32) -> Self"
+    assert by_name(r, "area").parent == "Shape"
+    assert r.imports == (Import("crate::util", "helper", "helper", 0), Import("crate::util", "Thing", "T", 0))
+
+
+def test_c_and_cpp():
+    c = extract('#include "util.h"\n#include <stdio.h>\nstruct point { int x; };\n'
+                "static int *make(int a, char **b) { return 0; }\nint add(int a, int b);\n", "c")
+    assert by_name(c, "make").signature == "static int *make(int a, char **b)"
+    assert by_name(c, "add").signature == "int add(int a, int b);"
+    assert c.imports == (Import("util.h", "*", "", 0),)
+    cpp = extract('#include "w.hpp"\nclass Widget : public Base {\n public:\n  int width() const { return 1; }\n'
+                  " private:\n  int w_;\n};\nint Widget::height() const { return 2; }\n", "cpp")
+    assert by_name(cpp, "width").parent == "Widget" and by_name(cpp, "height").parent == "Widget"
+    assert by_name(cpp, "w_").kind == "field"
+
+
+def test_unknown_language_is_unparsed():
+    r = extract("puts 'hi'\n", "ruby")
+    assert not r.parsed and r.symbols == ()

@@ -1,0 +1,114 @@
+"""Import resolution per language: a name near the cursor → its definition in another file, via a real index."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cache.index.extract import extract
+from cache.index.indexer import RepoIndex
+from cache.index.scan import ScanRules
+from completion.context.signatures import FileView, SignatureResolver, refs_near_cursor
+from completion.languages import language_for
+
+FILES = {
+    "pkg/__init__.py": "# package\n",
+    "pkg/store/__init__.py": "# package\n",
+    "pkg/store/users.py": (
+        "class UserStore:\n    def add_user(self, user, *, overwrite: bool = False) -> bool:\n        return True\n\n"
+        "def make_user(name: str, email: str) -> dict:\n    '''Build a user record.'''\n    return {}\n"
+    ),
+    "web/api/client.ts": (
+        "export class ApiClient {\n  get(url: string, retries: number): Promise<string> { return fetch(url); }\n}\n"
+        "export function buildUrl(base: string, path: string): string { return base + path; }\n"
+    ),
+    "src/com/acme/util/Strings.java": (
+        "package com.acme.util;\npublic class Strings {\n  public static String pad(String s, int width) { return s; }\n}\n"
+    ),
+    "util/strings.go": "package util\n\nfunc Pad(s string, width int) string { return s }\n",
+    "src/geo/point.rs": (
+        "pub struct Point { pub x: i32, pub y: i32 }\nimpl Point {\n"
+        "    pub fn new(x: i32, y: i32) -> Self { Point { x, y } }\n}\n"
+    ),
+    "src/geo/mod.rs": "pub mod point;\n",
+    "lib/mathx.h": "int clamp_value(int v, int lo, int hi);\n",
+    "pkg/api/__init__.py": "from .core import *\n",
+    "pkg/api/core.py": "def open_session(url: str, timeout: float = 5.0):\n    return None\n",
+    "web/lib/index.ts": "export { formatMoney } from './money';\nexport * from './dates';\n",
+    "web/lib/money.ts": "export function formatMoney(cents: number, currency: string): string { return ''; }\n",
+    "web/lib/dates.ts": "export function parseIsoDate(text: string): Date { return new Date(text); }\n",
+    "lib/widget.hpp": "class Widget {\n public:\n  int resize(int w, int h);\n};\n",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> RepoIndex:
+    root = tmp_path_factory.mktemp("multi")
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    idx = RepoIndex(root, root.parent / "multi.sqlite", ScanRules(), language_for)
+    idx.start()
+    assert idx.wait_idle(30)
+    yield idx
+    idx.close()
+
+
+def context_for(index: RepoIndex, rel: str, text: str) -> str:
+    """All signature candidates for a cursor at the end of `text` (as file `rel`), joined."""
+    language = language_for(rel)
+    parsed = extract(text, language)
+    view = FileView(rel, language, text, len(text), parsed.symbols, parsed.imports)
+    cands = SignatureResolver(index, view).candidates(refs_near_cursor(text, len(text)))
+    return "\n".join(f"{c.path}: {c.text}" for c in cands)
+
+
+CASES = [
+    ("python-from-relative", "pkg/app.py", "from .store.users import make_user\n\nrecord = make_user(",
+     "pkg/store/users.py: def make_user(name: str, email: str) -> dict:"),
+    ("python-import-as", "pkg/app.py", "import pkg.store.users as um\n\nrecord = um.make_user(",
+     "def make_user(name: str, email: str)"),
+    ("python-from-package-import-module", "pkg/app.py", "from pkg.store import users\n\nrecord = users.make_user(",
+     "def make_user(name: str, email: str)"),
+    ("python-parent-relative", "pkg/sub/mod.py", "from ..store.users import UserStore\n\ns = UserStore()\ns.",
+     "def add_user(self, user, *, overwrite: bool = False) -> bool:"),
+    ("python-self-base-class", "pkg/service.py",
+     "from pkg.store.users import UserStore\n\nclass Service(UserStore):\n    def run(self):\n        self.",
+     "class UserStore:"),
+    ("python-star-reexport", "pkg/app.py", "from pkg.api import open_session\n\ns = open_session(",
+     "def open_session(url: str, timeout: float = 5.0):"),
+    ("typescript-index-reexport", "web/app.ts", "import { formatMoney } from './lib';\n\nconst m = formatMoney(",
+     "function formatMoney(cents: number, currency: string): string"),
+    ("typescript-index-star-reexport", "web/app.ts", "import { parseIsoDate } from './lib';\n\nconst d = parseIsoDate(",
+     "function parseIsoDate(text: string): Date"),
+    ("typescript-relative-js-extension", "web/app.ts",
+     "import { ApiClient } from './api/client.js';\n\nconst c = new ApiClient();\nc.",
+     "get(url: string, retries: number): Promise<string>"),
+    ("typescript-named-function", "web/app.ts", "import { buildUrl } from './api/client';\n\nconst u = buildUrl(",
+     "function buildUrl(base: string, path: string): string"),
+    ("java-class-import", "src/com/acme/App.java",
+     "package com.acme;\nimport com.acme.util.Strings;\nclass App {\n  void f() {\n    String s = Strings.pad(",
+     "public static String pad(String s, int width)"),
+    ("go-package-import", "main.go", 'package main\n\nimport "example.com/app/util"\n\nfunc main() {\n\tx := util.Pad(',
+     "func Pad(s string, width int) string"),
+    ("rust-use-crate-path", "src/main.rs", "use crate::geo::point::Point;\n\nfn main() {\n    let p = Point::new(",
+     "pub fn new(x: i32, y: i32) -> Self"),
+    ("c-include", "main.c", '#include "lib/mathx.h"\n\nint main(void) {\n    return clamp_value(',
+     "int clamp_value(int v, int lo, int hi);"),
+    ("cpp-include-class", "lib/main.cpp", '#include "widget.hpp"\n\nvoid f(Widget w) {\n    Widget x;\n    x.',
+     "int resize(int w, int h);"),
+]
+
+
+@pytest.mark.parametrize("name,rel,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_resolves_definition_in_another_file(index, name, rel, text, expected):
+    assert expected in context_for(index, rel, text)
+
+
+def test_unresolvable_imports_cost_nothing(index):
+    assert context_for(index, "pkg/app.py", "import numpy as np\nfrom os import path\n\nx = np.zeros(") == ""
+
+
+def test_bodies_are_not_included(index):
+    out = context_for(index, "pkg/app.py", "from .store.users import UserStore\n\nUserStore().")
+    assert "add_user" in out and "return True" not in out

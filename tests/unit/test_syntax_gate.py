@@ -1,0 +1,95 @@
+"""The syntax gate and bracket/quote balance (golden cases), and the bounded parse window."""
+import pytest
+
+from completion import syntax
+from completion.postprocess import PostContext
+from completion.postprocess import balance, syntax_gate
+from completion.postprocess.pipeline import run_filters
+
+
+def ctx(before: str, after: str, language="python", mode="line") -> PostContext:
+    return PostContext(line_prefix=before.split("\n")[-1], line_suffix=after.split("\n")[0], suffix=after,
+                       prefix=before, mode=mode, language=language)
+
+
+def test_gate_trims_a_completion_that_unbalances_brackets():
+    c = ctx("def f(a, b):\n    return foo(a, ", "\n\ndef g():\n    pass\n")
+    # no closer in the suffix: the first `)` is needed, the second one breaks the parse
+    text, parses = syntax_gate.check("b))", c)
+    assert text == "b)" and parses > 1
+
+
+def test_gate_leaves_a_valid_completion_untouched():
+    c = ctx("def f(a, b):\n    return foo(a, ", "\n")
+    assert syntax_gate.check("b) + bar(a)", c) == ("b) + bar(a)", 1)
+
+
+def test_gate_trims_at_a_line_boundary_in_a_block():
+    c = ctx("def f(a):\n    ", "\n\ndef g():\n    pass\n", mode="block")
+    text = "x = a + 1\n    y = (x\n    return y"
+    assert syntax_gate.apply(text, c) == "x = a + 1"
+
+
+def test_gate_drops_what_cannot_be_saved():
+    c = ctx("def f():\n    ", "\n", mode="block")
+    assert syntax_gate.apply(")) else", c) == ""
+
+
+@pytest.mark.parametrize("language,before,after,completion,expect", [
+    ("typescript", "function f(a) {\n  return g(a, ", ");\n}\n", "b, c));", "b, c"),
+    ("go", "func f() {\n\tx := g(", ")\n}\n", "a, b))", "a, b"),
+])
+def test_gate_other_languages(language, before, after, completion, expect):
+    assert run_filters(completion, ctx(before, after, language)).text == expect
+
+
+def test_gate_without_grammar_passes_through():
+    c = ctx("x = foo(", ")\n", language="ruby")
+    assert syntax_gate.check("a)))", c) == ("a)))", 0)
+
+
+def test_balance_does_not_close_what_the_suffix_closes():
+    c = ctx("def f(a, b):\n    return foo(a, ", ")\n")
+    assert balance.apply("b), c", c) == "b"
+    assert balance.apply("bar(b)", c) == "bar(b)"  # its own brackets are fine
+
+
+def test_balance_closes_what_the_suffix_leaves_open():
+    c = ctx("def f(a, b):\n    return foo(a, ", "\n")
+    assert balance.apply("b)", c) == "b)"
+    assert balance.apply("b))", c) == "b)"  # the second closer matches nothing
+
+
+def test_balance_inside_a_string_stops_at_the_closing_quote():
+    c = ctx('print("Hello, ', '")\n')
+    assert balance.apply('world", end="")', c) == "world"
+    c2 = ctx('print("Hello, ', "\n")  # nothing closes the string after the cursor
+    assert balance.apply('world")', c2) == 'world")'
+
+
+def test_balance_ignores_brackets_in_strings_and_comments():
+    c = ctx("x = foo(a, ')'  # (\n    ", ")\n")
+    assert balance.apply("b", c) == "b"
+    c2 = ctx('s = "(" + bar(', ")\n")
+    assert balance.apply("1)", c2) == "1"
+
+
+def test_window_is_bounded_in_a_long_file():
+    body = "".join(f"def f{i}(x):\n    y = x * {i}\n    return y\n\n" for i in range(3000))
+    prefix, suffix = body + "def g(a):\n    return a", "\n" + body
+    win = syntax.window(prefix, suffix)
+    assert win.head == "def g(a):\n    return a"  # starts at the enclosing top-level construct
+    assert win.tail == "\n"  # ends before the next one
+    assert win.head.count("\n") <= syntax.MAX_LINES_BEFORE and win.tail.count("\n") <= syntax.MAX_LINES_AFTER + 1
+
+
+def test_window_inside_a_long_construct_starts_at_the_least_indented_line():
+    methods = "".join(f"    def m{i}(self):\n        return {i}\n\n" for i in range(100))
+    win = syntax.window("class A:\n" + methods + "    def n(self):\n        return ", "1\n")
+    assert win.head.startswith("    def ") and win.head.endswith("return ")
+    assert syntax.error_count(syntax.parse("python", win.text("1"))) == 0
+
+
+def test_error_count():
+    assert syntax.error_count(syntax.parse("python", "x = 1\n")) == 0
+    assert syntax.error_count(syntax.parse("python", "x = (1\n")) >= 1
