@@ -93,7 +93,7 @@ def test_a_fresh_simulation_runs_the_real_model_and_records_it(tmp_path):
                      "--include", "colorsys.py", "--max-suggestions", "3", "--threads", "1",
                      "--generation-cache", str(cache))
     assert json.loads(replay.stdout) | {"db": "", "seconds": 0} == result | {"db": "", "seconds": 0}
-    assert f"{len(recorded)} hits, 0 misses" in replay.stderr
+    assert f"{len(recorded)} hits, 0 misses, 0 entries added" in replay.stderr
 
 
 def test_filter_trained_on_simulated_events_beats_a_constant_predictor(simulated):
