@@ -216,8 +216,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     writer.close()
     if cache is not None:
         added = cache.save()
-        log.warning("generation cache %s: %d hits, %d misses, %d entries added", args.generation_cache,
-                    cache.hits, cache.misses, added)
+        dropped = cache.prune() if args.prune_cache else 0
+        log.warning("generation cache %s: %d hits, %d misses, %d entries added, %d unused dropped",
+                    args.generation_cache, cache.hits, cache.misses, added, dropped)
     print(json.dumps({
         "db": str(path), "files": result.files, "requests": result.requests, "suggestions": result.suggestions,
         "accepted": result.accepted, "partial": result.partial, "rejected_explicit": result.rejected_explicit,
@@ -281,6 +282,8 @@ def add_parsers(sub) -> None:
     s.add_argument("--filter", help="apply this filter model while simulating")
     s.add_argument("--generation-cache", metavar="FILE",
                    help="replay model generations recorded in FILE (.jsonl or .jsonl.gz), recording new ones")
+    s.add_argument("--prune-cache", action="store_true",
+                   help="afterwards, keep only the generations this run used (when re-recording a fixture)")
     s.add_argument("--model")
     s.add_argument("--threads", type=int)
     s.add_argument("--seed", type=int, default=0)

@@ -18,8 +18,8 @@ from completion.context.candidates import Candidate
 
 _PARTIAL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 QUERY_LINES = 10
-MAX_QUERY_TERMS = 16
-COMMON_FRACTION = 0.2  # terms in more than this share of windows carry no signal
+MAX_QUERY_TERMS = 10  # each extra OR term costs FTS time (benchmarks/retrieval_latency.py)
+COMMON_FRACTION = 0.1  # terms in more than this share of windows carry little signal and cost the most
 DUPLICATE_JACCARD = 0.7
 MIN_SCORE = 0.1  # below this a window is noise that a small model may copy from
 CONTINUATION_LINES = 4  # shown after a matching window: what came *next* there is the analogy

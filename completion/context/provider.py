@@ -34,6 +34,7 @@ from completion.types import Request
 
 log = logging.getLogger(__name__)
 DF_TTL_S = 30.0
+HITS_TTL_S = 10.0  # FTS hits of a repeated query (typing inside a word)
 FolderProgress = Callable[[str, str, str, "int | None"], None]  # (folder, begin|report|end, message, pct)
 
 
@@ -66,6 +67,7 @@ class RepositoryContext:
         self._views: dict[str, tuple[tuple, FileExtract]] = {}
         self._window_totals: dict[str, tuple[float, int]] = {}
         self._doc_counts: dict[str, dict[str, int]] = {}
+        self._hits: dict[tuple, tuple[float, list]] = {}
         self.last_ms = 0.0
         self.folders: tuple[str, ...] = ()
         if folders:
@@ -232,6 +234,17 @@ class RepositoryContext:
                 cache.clear()
         return {t: cache[t] for t in terms}
 
+    def _search(self, index: RepoIndex, terms: list[str]) -> list:
+        """FTS hits for a query; while the user types inside a word the query repeats, so remember a few."""
+        key = (str(index.root), tuple(sorted(terms)))
+        hits = self._hits.get(key)
+        if hits is None or time.monotonic() - hits[0] > HITS_TTL_S:
+            hits = (time.monotonic(), index.store.search_windows(terms, limit=40))
+            self._hits[key] = hits
+            if len(self._hits) > 32:
+                self._hits.pop(next(iter(self._hits)))
+        return hits[1]
+
     def _view(self, request: Request, rel: str) -> FileView:
         """The current document's symbols and imports, re-parsed only when text off the cursor line changes."""
         text, offset = request.text, request.offset
@@ -293,7 +306,7 @@ class RepositoryContext:
             if c is not None:
                 out.append(c)
         if index is not None and self.settings.index:
-            hits = index.store.search_windows(list(query.weights), limit=40)
+            hits = self._search(index, list(query.weights))
             scored = []
             for h in hits:
                 if h.path == rel or h.path in open_rels:

@@ -85,7 +85,8 @@ def fit_stage(train: Sequence[dict[str, Any]], y_train: Sequence[int], stage: st
     n_val = max(1, len(train) // 5)
     fit_rows, val_rows = list(train[:-n_val]), list(train[-n_val:])
     fit_y, val_y = list(y_train[:-n_val]), list(y_train[-n_val:])
-    raw = torch.tensor([[vectorize(r, stage).get(n, 0.0) for n in names] for r in fit_rows], dtype=torch.float32)
+    vectors = [vectorize(r, stage) for r in fit_rows]
+    raw = torch.tensor([[v.get(n, 0.0) for n in names] for v in vectors], dtype=torch.float32)
     mean = raw.mean(0)
     std = raw.std(0, unbiased=False)
     std = torch.where(std < 1e-6, torch.ones_like(std), std)

@@ -19,7 +19,6 @@ import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -28,11 +27,11 @@ from completion.flywheel.dataset import CompletionRecord
 from completion.flywheel.spans import choose_spans, find_spans, supported
 from completion.languages import language_for
 from completion.prompt.templates import get_template
+from completion.secrets import SECRET_FILE_PATTERNS, is_secret_path
 
 log = logging.getLogger(__name__)
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", "dist", "build", "target",
              "vendor", ".tox", ".mypy_cache", ".pytest_cache", "site-packages"}
-SECRET_FILES = (".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*secret*", "*credential*")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class ExportReport:
     by_kind: Counter = field(default_factory=Counter)
 
 
-def repo_files(root: Path, *, max_kb: int = 512, exclude: Sequence[str] = SECRET_FILES) -> list[Path]:
+def repo_files(root: Path, *, max_kb: int = 512, exclude: Sequence[str] = SECRET_FILE_PATTERNS) -> list[Path]:
     """Source files of the repository: `git ls-files` when it is a git checkout (honours .gitignore)."""
     root = root.resolve()
     names: list[str] | None = None
@@ -79,7 +78,7 @@ def repo_files(root: Path, *, max_kb: int = 512, exclude: Sequence[str] = SECRET
     files = []
     for name in sorted(names):
         parts = name.split("/")
-        if any(p in SKIP_DIRS for p in parts[:-1]) or any(fnmatch(parts[-1], pat) for pat in exclude):
+        if any(p in SKIP_DIRS for p in parts[:-1]) or is_secret_path(name, exclude):
             continue
         path = root / name
         try:

@@ -40,6 +40,7 @@ class GenerationCache:
         self.name = backend.name
         self.hits = 0
         self.misses = 0
+        self.used: set[str] = set()  # keys this run asked for (see `prune`)
         self._lock = threading.Lock()
         self._entries: dict[str, dict[str, Any]] = {}
         if self.path.is_file():
@@ -69,6 +70,7 @@ class GenerationCache:
 
     async def generate(self, request: GenerationRequest, cancel: CancelToken) -> GenerationResult:
         key = prompt_key(request)
+        self.used.add(key)
         cached = self._entries.get(key)
         if cached is not None:
             self.hits += 1
@@ -99,3 +101,16 @@ class GenerationCache:
             for entry in new:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
         return len(new)
+
+    def prune(self) -> int:
+        """Rewrite the file with only the entries this run used (drops prompts that no longer occur)."""
+        self.save()
+        with self._lock:
+            keep = [{"key": k, "result": v} for k, v in self._entries.items() if k in self.used]
+        opener = gzip.open if self.path.suffix == ".gz" else open
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with opener(tmp, "wt", encoding="utf-8") as fh:
+            for entry in keep:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        tmp.replace(self.path)
+        return len(self._entries) - len(keep)

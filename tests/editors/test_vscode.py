@@ -150,3 +150,6 @@ def test_accept_reached_the_telemetry_database(vscode_run):
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT completion_id FROM events WHERE kind = 'accepted'").fetchall()
     assert rows and all(r[0] for r in rows), f"no accepted event in {db}"
+    with sqlite3.connect(db) as conn:  # the accepted completion is the one the server offered
+        kinds = {k for (k,) in conn.execute("SELECT kind FROM events WHERE completion_id = ?", (rows[-1][0],))}
+    assert {"requested", "accepted"} <= kinds, kinds

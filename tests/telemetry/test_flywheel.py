@@ -76,6 +76,26 @@ def test_simulation_writes_a_labelled_event_log(simulated):
     assert len(labelled(records)) == r["accepted"] + r["partial"] + len(reasons)
 
 
+def test_a_fresh_simulation_runs_the_real_model_and_records_it(tmp_path):
+    """No recorded generations: every suggestion comes from the model, and is recorded for replay."""
+    cache, db = tmp_path / "gen.jsonl.gz", tmp_path / "fresh.db"
+    run = tabstop("flywheel", "simulate", "--db", str(db), "--repo", str(STDLIB), "--include", "colorsys.py",
+                  "--max-suggestions", "3", "--threads", "1", "--generation-cache", str(cache))
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout)
+    assert result["suggestions"] == 3 and result["events_written"] > 3
+    import gzip
+
+    with gzip.open(cache, "rt") as fh:
+        recorded = [json.loads(line) for line in fh]
+    assert recorded and all(e["result"]["model"] == "qwen2.5-coder-0.5b" for e in recorded)
+    replay = tabstop("flywheel", "simulate", "--db", str(tmp_path / "replay.db"), "--repo", str(STDLIB),
+                     "--include", "colorsys.py", "--max-suggestions", "3", "--threads", "1",
+                     "--generation-cache", str(cache))
+    assert json.loads(replay.stdout) | {"db": "", "seconds": 0} == result | {"db": "", "seconds": 0}
+    assert f"{len(recorded)} hits, 0 misses, 0 entries added" in replay.stderr
+
+
 def test_filter_trained_on_simulated_events_beats_a_constant_predictor(simulated):
     records = build_records(TelemetryStore(simulated["db"]).open().events())
     model, report = train_filter(records, min_events=200)

@@ -208,3 +208,13 @@ def test_stats_by_dimension():
     assert summary.total.accepted_chars == 5
     assert [g.key for g in summary.groups["language"]] == ["python"]
     assert [g.key for g in summary.groups["latency"]] == ["250-500 ms"]
+
+
+def test_context_kinds_are_read_from_the_engine_report():
+    """The report lines of completion/context (`score kind source where (cost) key`)."""
+    from completion.filter.features import context_kinds
+
+    report = ["0.812 analogy   open   a.py:3-12 (40 tok) win", "0.500 signature index  b.py:1-2 (12 tok) f",
+              "0.400 imports   file   c.py (8 tok) imports", "0.300 analogy   index  d.py:1-9 (30 tok) w"]
+    assert context_kinds(report) == ["analogy", "import", "signature"]
+    assert context_kinds([]) == []
