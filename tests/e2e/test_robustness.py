@@ -160,7 +160,7 @@ def test_edit_outside_the_document_marks_it_out_of_sync_until_saved(server, tmp_
     server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
     reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 10, 11), timeout=120)
     items = reply["result"]["items"]  # (exact text varies with KV-cache reuse; the demo test checks quality)
-    assert items and items[0]["range"]["start"] == {"line": 11, "character": 15}
+    assert items and items[0]["range"]["start"] == {"line": 10, "character": 11}
     log = Path(server.log_path).read_text()
     assert log.count(f"{uri} is out of sync") == 1  # logged once, not once per edit or request
 
@@ -192,7 +192,7 @@ def test_stale_request_never_gets_a_completion_for_old_text(server):
     params = server.inline_params(uri, 10, 11)
     change = {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
         "textDocument": {"uri": uri, "version": 2}, "contentChanges": [
-            {"range": {"start": {"line": 11, "character": 15}, "end": {"line": 11, "character": 15}}, "text": "0"}]}}
+            {"range": {"start": {"line": 10, "character": 11}, "end": {"line": 10, "character": 11}}, "text": "0"}]}}
     msg_id = server.next_id()
     # The edit follows in the same write, so it lands while the request is being worked on.
     server.send_bytes(encode({"jsonrpc": "2.0", "id": msg_id, "method": "textDocument/inlineCompletion",
