@@ -138,7 +138,9 @@ def test_percent_encoded_uri_is_found(server):
     uri = (ROOT / "samples").as_uri() + "/my%20demo.py"
     server.open(uri, DEMO)
     reply = server.call("textDocument/inlineCompletion", server.inline_params(uri, 11, 0, trigger=2))
-    assert reply["result"] == {"items": []}, reply
+    # A document that is not found answers -32602 ("not open", see test_positions_outside_the_document); what the model
+    # suggests on the blank line is its business, so only the shape of the answer is checked.
+    assert "error" not in reply and isinstance(reply["result"]["items"], list), reply
 
 
 def test_edit_outside_the_document_marks_it_out_of_sync_until_saved(server, tmp_path):

@@ -7,18 +7,23 @@ changes must arrive as `tabstop/status` notifications.
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import ROOT, server_command, server_env
+from tests.conftest import server_command, server_env
 from tests.remote.standin import free_port
 
 pytestmark = pytest.mark.model
 DEAD = f"http://127.0.0.1:{free_port()}"
-URI = (ROOT / "samples" / "fallback_demo.py").as_uri()
+# A workspace of its own: with the project as the workspace, repository context (this very
+# test suite) decides what a 0.5B model says after `return `, which is not what is tested here.
+WORKSPACE = Path(tempfile.mkdtemp(prefix="tabstop-fallback-"))
+URI = (WORKSPACE / "fallback_demo.py").as_uri()
 TEXT = "def add(a, b):\n    return "
 
 
@@ -33,7 +38,7 @@ async def client(lsp_client: LanguageClient):
     lsp_client.statuses = statuses
     await lsp_client.initialize_session(t.InitializeParams(
         capabilities=t.ClientCapabilities(),
-        root_uri=ROOT.as_uri(),
+        root_uri=WORKSPACE.as_uri(),
         initialization_options={
             "backend": "llamacpp",
             "completion": {"maxTokens": 16, "deadlineMs": 30000},
