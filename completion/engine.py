@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 RECENT_LIMIT = 512
 EXPECTED_GEN_TOKENS = 8  # a typical rest-of-line completion, for latency estimates
 MIN_PREFIX_TOKENS = 192  # below this the model lacks the context to be useful
+_KV_PROMPTS = 5  # the live prompt + runtime.config.LocalModelSettings.kv_states (4 by default)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ class CompletionEngine:
         self.speed = SpeedModel()
         self._inflight: dict[str, CancelToken] = {}
         self._anchors: dict[str, Anchor] = {}
-        self._last_prompt = ""  # what the backend's KV cache holds (local backend)
+        # What the backend's KV cache holds (local backend): the live prompt last, and the
+        # prompts of other files whose KV states it keeps (runtime/kvstates.py). An estimate.
+        self._kv_prompts: list[str] = []
         self.recent: OrderedDict[str, Shown] = OrderedDict()
         self._prefetch: dict[str, tuple[str, str, asyncio.Task[CompletionResponse]]] = {}
         self._warm: asyncio.Task[None] | None = None
@@ -306,14 +309,14 @@ class CompletionEngine:
         # The KV cache starts holding this prompt as soon as evaluation starts, so the anchor
         # is valid for the next keystroke even if this request is cancelled half-way.
         self._anchors[request.uri] = built.anchor
-        self._last_prompt = built.prompt.text
+        self._remember_prompt(built.prompt.text)
         try:
             result = await self.backend.generate(gen, cancel)
         except ModelUnavailable as exc:
             return done([], f"model unavailable: {exc}")
         except RuntimeBackendError as exc:
             log.warning("generation failed: %s", exc)
-            self._last_prompt = ""
+            self._kv_prompts.clear()
             return done([], f"backend error: {exc}")
         except asyncio.CancelledError:
             cancel.cancel("request cancelled")
@@ -422,9 +425,15 @@ class CompletionEngine:
         """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""
         if self.backend.name != "local" or self.settings.latency_budget_ms <= 0:
             return True
-        common = _common_prefix_len(prompt.text, self._last_prompt)
+        common = max((_common_prefix_len(prompt.text, held) for held in self._kv_prompts), default=0)
         new_tokens = self.backend.count_tokens(prompt.text[common:]) if common < len(prompt.text) else 1
         return self.speed.expected_ms(new_tokens, EXPECTED_GEN_TOKENS) <= self.settings.latency_budget_ms
+
+    def _remember_prompt(self, text: str) -> None:
+        """Track the prompts whose KV the backend holds: the same prompt evolved replaces its older self."""
+        kept = [held for held in self._kv_prompts
+                if _common_prefix_len(text, held) < 0.9 * min(len(text), len(held))]
+        self._kv_prompts = (kept + [text])[-_KV_PROMPTS:]
 
     def _schedule_warm(self, request: Request, analysis: Analysis) -> None:
         """After a shrunk answer, evaluate the full-size prompt in the background (no generation)
@@ -442,7 +451,7 @@ class CompletionEngine:
             result = await self.backend.generate(GenerationRequest(prompt=built.prompt, max_tokens=0), cancel)
             if result.stop_reason == "length" and not cancel.cancelled:
                 self._anchors[request.uri] = built.anchor
-                self._last_prompt = built.prompt.text
+                self._remember_prompt(built.prompt.text)
                 log.debug("warmed %d prompt tokens (%d evaluated) for %s", result.prompt_tokens,
                           result.prompt_tokens_evaluated, request.uri)
 

@@ -15,6 +15,8 @@ class LocalModelSettings:
     n_gpu_layers: int = 0  # -1 offloads every layer (Metal / CUDA builds)
     fim_family: str = "auto"  # auto (from GGUF metadata) | qwen | deepseek | starcoder | codellama | codestral
     reuse_prefix: bool = True  # reuse the KV cache's longest common token prefix (off only to benchmark)
+    kv_states: int = 4  # KV states of other prompts kept in RAM for switching files (0: off); see runtime/kvstates.py
+    kv_state_max_mb: int = 256  # RAM for those states, all together (~18 MB per 1,500-token prompt on the 0.5B model)
     verify_hash_on_load: bool = False  # full SHA-256 at start-up (size is always checked)
 
 

@@ -15,6 +15,7 @@ import asyncio
 import bisect
 import concurrent.futures
 import contextlib
+import ctypes
 import io
 import logging
 import math
@@ -32,8 +33,11 @@ from runtime.backend import (
 from runtime.config import LocalModelSettings
 from runtime.errors import ModelUnavailable, RuntimeBackendError
 from runtime.healing import missing, strip_heal
+from runtime.kvstates import KvStateCache, SavedState, common_prefix
 
 log = logging.getLogger(__name__)
+
+_MIN_RESTORE_GAIN = 32  # tokens a saved state must save over the live cache to be worth a restore (~0.2 s)
 
 
 _LLAMA_LOG_CALLBACK = None  # the ctypes callback must outlive every call into llama.cpp
@@ -85,6 +89,7 @@ class LlamaCppBackend:
         self._sorted_ids: np.ndarray | None = None
         self._by_piece: dict[bytes, list[int]] = {}
         self.metadata: dict[str, str] = {}
+        self._kv_states = KvStateCache(settings.kv_states, settings.kv_state_max_mb * 2**20)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -210,12 +215,11 @@ class LlamaCppBackend:
 
         # Reuse the longest common prefix with what the KV cache holds; always
         # re-evaluate at least the last token so that we have its logits.
-        cached = llm.input_ids[: llm.n_tokens]
-        common = 0
-        for a, b in zip(cached, tokens):
-            if a != b:
-                break
-            common += 1
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        common = common_prefix(cached, tokens)
+        restored = 0
+        if self.settings.reuse_prefix:
+            common, restored = self._switch_kv_state(cached, tokens, common)
         common = min(common, len(tokens) - 1) if self.settings.reuse_prefix else 0
         llm.n_tokens = common
         todo = tokens[common:]
@@ -227,7 +231,8 @@ class LlamaCppBackend:
                                     prompt_ms=(time.perf_counter() - t0) * 1000)
             llm.eval(todo[i : i + step])
         prompt_ms = (time.perf_counter() - t0) * 1000
-        log.debug("prompt: %d tokens, %d reused, %d evaluated in %.0f ms", len(tokens), common, len(todo), prompt_ms)
+        log.debug("prompt: %d tokens, %d reused (%d from a saved KV state), %d evaluated in %.0f ms",
+                  len(tokens), common, restored, len(todo), prompt_ms)
 
         rng = np.random.default_rng(request.seed)
         first_logits = self._logits()
@@ -250,6 +255,64 @@ class LlamaCppBackend:
             prompt_tokens_evaluated=len(todo), mean_logprob=main.mean_logprob, prompt_ms=prompt_ms,
             generate_ms=main.ms + sum(a.generate_ms for a in alternatives), alternatives=alternatives,
         )
+
+    # -- saved KV states (switching files) ---------------------------------------------------
+    def _switch_kv_state(self, cached: list[int], tokens: list[int], common: int) -> tuple[int, int]:
+        """Save the live KV state if this prompt discards much of it; restore a saved one that fits better.
+
+        Returns the new common prefix with the KV cache and how many of those tokens a
+        restore brought back (0: none). A failed copy only costs the reuse: the cache is
+        then treated as empty and the prompt is evaluated in full.
+        """
+        states = self._kv_states
+        if states.max_states <= 0:
+            return common, 0
+        saved, shared = states.best(tokens)
+        restore = saved is not None and shared >= common + _MIN_RESTORE_GAIN
+        if states.worth_saving(cached, common):
+            t0 = time.perf_counter()
+            data = self._get_seq_state(len(cached))
+            if data:
+                states.put(SavedState(tuple(cached), data))
+                log.debug("saved KV state of %d tokens (%.1f MB) in %.1f ms; %d states, %.0f MB",
+                          len(cached), len(data) / 2**20, (time.perf_counter() - t0) * 1000,
+                          len(states), states.total_bytes / 2**20)
+        if not restore:
+            return common, 0
+        t0 = time.perf_counter()
+        if not self._set_seq_state(saved.data, saved.tokens):
+            return 0, 0
+        log.debug("restored KV state of %d tokens (%d shared with the prompt) in %.1f ms",
+                  len(saved.tokens), shared, (time.perf_counter() - t0) * 1000)
+        return shared, shared
+
+    def _get_seq_state(self, n_tokens: int) -> bytes:
+        import llama_cpp
+
+        llm = self._llm
+        llm._ctx.kv_cache_seq_rm(0, n_tokens, -1)  # cells past n_tokens (rewound alternatives) are not this prompt
+        ctx = llm._ctx.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        if size <= 0 or size > self._kv_states.max_bytes:
+            return b""
+        buf = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
+        return ctypes.string_at(buf, written) if 0 < written <= size else b""
+
+    def _set_seq_state(self, data: bytes, tokens: tuple[int, ...]) -> bool:
+        import llama_cpp
+
+        llm = self._llm
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buf, len(data), 0) == 0:
+            log.warning("could not restore a saved KV state of %d tokens; evaluating the prompt in full", len(tokens))
+            llm._ctx.kv_cache_seq_rm(0, 0, -1)
+            llm.n_tokens = 0
+            self._kv_states.clear()
+            return False
+        llm.input_ids[: len(tokens)] = tokens
+        llm.n_tokens = len(tokens)
+        return True
 
     def _decode(self, logits: np.ndarray, forced: int | None, request: GenerationRequest, cancel: CancelToken,
                 rng: np.random.Generator, until: float | None = None) -> "_Run":

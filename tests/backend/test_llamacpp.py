@@ -85,3 +85,36 @@ def test_eval_only_request_warms_the_cache(local_backend):
     assert warm.tokens == 0 and warm.prompt_tokens_evaluated > 50
     hot = gen(local_backend, prompt, max_tokens=2)
     assert hot.prompt_tokens_evaluated == 1
+
+
+def _module(name: str, n: int) -> str:
+    return "".join(f"def {name}_{i}(value):\n    return value * {i} + len('{name}')\n\n" for i in range(n))
+
+
+def test_switching_back_to_a_file_restores_its_saved_kv_state(local_backend):
+    """A → B → A: the second A is served from A's saved KV state, and answers exactly as the first did."""
+    file_a = QWEN.prompt(_module("alpha", 12) + "def alpha_total(values):\n    return ", "\n")
+    file_b = QWEN.prompt(_module("beta", 12) + "def beta_total(values):\n    return ", "\n")
+    first_a = gen(local_backend, file_a, max_tokens=8)
+    first_b = gen(local_backend, file_b, max_tokens=8)
+    assert first_a.prompt_tokens > 200 and first_b.prompt_tokens_evaluated > 200  # B shares nothing with A
+    second_a = gen(local_backend, file_a, max_tokens=8)
+    assert second_a.prompt_tokens_evaluated < 16  # restored, not re-evaluated
+    assert second_a.text == first_a.text  # the restored state is A's, not a mix with B's
+    second_b = gen(local_backend, file_b, max_tokens=8)  # B was saved when A came back
+    assert second_b.prompt_tokens_evaluated < 16 and second_b.text == first_b.text
+
+
+def test_saved_kv_states_off_reevaluates_on_every_switch(model_path):
+    from runtime.config import LocalModelSettings
+    from runtime.llamacpp import LlamaCppBackend
+
+    backend = LlamaCppBackend(LocalModelSettings(name=str(model_path), n_ctx=1024, kv_states=0, n_threads=1))
+    backend.load_blocking()
+    file_a = QWEN.prompt(_module("alpha", 12) + "x = ", "\n")
+    file_b = QWEN.prompt(_module("beta", 12) + "y = ", "\n")
+    for prompt in (file_a, file_b):
+        gen(backend, prompt, max_tokens=1)
+    again = gen(backend, file_a, max_tokens=1)
+    assert again.prompt_tokens_evaluated > 200
+    asyncio.run(backend.close())
