@@ -37,6 +37,7 @@ def targets(lines: list[str], rounds: int) -> list[int]:
 
 async def run(kv_states: int, rounds: int, threads: int) -> dict:
     client = LanguageClient("bench", "1")
+    client.feature("tabstop/status")(lambda params: None)  # status notifications: not measured here
     env = dict(os.environ, PYTHONPATH=str(ROOT), TABSTOP_TELEMETRY="off")
     await client.start_io(sys.executable, "-m", "lsp.cli", "serve", env=env)
 
