@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from lsprotocol import types as t
-from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.lspclient import history_and_stop, invoked_at, start_server  # noqa: E402
 from lsp.bench import pct  # noqa: E402
 
 
@@ -30,40 +30,22 @@ async def run(path: Path, reuse: bool, threads: int, n: int) -> dict:
     text = path.read_text()
     lines = text.split("\n")
     targets = [i for i, ln in enumerate(lines) if ln.strip() and not ln.strip().startswith("#") and i > 10][:: max(1, len(lines) // (n * 2))][:n]
-    client = LanguageClient("bench", "1")
-    client.feature("tabstop/status")(lambda params: None)  # status notifications: not measured here
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TABSTOP_TELEMETRY="off")
-    t0 = time.perf_counter()
-    await client.start_io(sys.executable, "-m", "lsp.cli", "serve", env=env)
-
-    async def drain():
-        while await client._server.stderr.readline():
-            pass
-
-    drainer = asyncio.create_task(drain())
     settings = {"model": {"reusePrefix": reuse, "nThreads": threads},
                 "completion": {"cache": False, "deadlineMs": 120000, "latencyBudgetMs": 0, "prefetch": False}}
-    await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities(), root_uri=ROOT.as_uri(),
-                                                     initialization_options=settings))
-    client.initialized(t.InitializedParams())
+    t0 = time.perf_counter()
+    served = await start_server(settings)
+    client = served.client
     uri = path.as_uri()
     client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
     latencies, cold = [], None
     for k, line in enumerate(targets):
-        params = t.InlineCompletionParams(
-            text_document=t.TextDocumentIdentifier(uri), position=t.Position(line, len(lines[line])),
-            context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Invoked))
+        params = invoked_at(uri, line, len(lines[line]))
         s = time.perf_counter()
         await client.protocol.send_request_async(t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=f"r{k}")
         latencies.append((time.perf_counter() - s) * 1000)
         if cold is None:
             cold = time.perf_counter() - t0
-    history = await client.protocol.send_request_async("tabstop/engineHistory", None)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await asyncio.sleep(0.3)
-    drainer.cancel()
-    await client.stop()
+    history = await history_and_stop(served)
     evaluated = [h["evaluated"] for h in history if h.get("prompt_tokens")]
     total = [h["prompt_tokens"] for h in history if h.get("prompt_tokens")]
     return {"reuse": reuse, "cold_start_s": cold, "p50": pct(latencies[1:], 50), "p95": pct(latencies[1:], 95),

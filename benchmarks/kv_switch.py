@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from lsprotocol import types as t
-from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.lspclient import history_and_stop, invoked_at, start_server  # noqa: E402
 from lsp.bench import pct  # noqa: E402
 
 FILES = ("completion/engine.py", "runtime/llamacpp.py", "lsp/server.py")
@@ -36,21 +36,10 @@ def targets(lines: list[str], rounds: int) -> list[int]:
 
 
 async def run(kv_states: int, rounds: int, threads: int) -> dict:
-    client = LanguageClient("bench", "1")
-    client.feature("tabstop/status")(lambda params: None)  # status notifications: not measured here
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TABSTOP_TELEMETRY="off")
-    await client.start_io(sys.executable, "-m", "lsp.cli", "serve", env=env)
-
-    async def drain():
-        while await client._server.stderr.readline():
-            pass
-
-    drainer = asyncio.create_task(drain())
     settings = {"model": {"kvStates": kv_states, "nThreads": threads},
                 "completion": {"cache": False, "deadlineMs": 120000, "latencyBudgetMs": 0, "prefetch": False}}
-    await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities(), root_uri=ROOT.as_uri(),
-                                                     initialization_options=settings))
-    client.initialized(t.InitializedParams())
+    served = await start_server(settings)
+    client = served.client
     docs = []
     for name in FILES:
         path = ROOT / name
@@ -64,20 +53,13 @@ async def run(kv_states: int, rounds: int, threads: int) -> dict:
     for r in range(rounds):
         for uri, lines, lines_at in docs:
             line = lines_at[r]
-            params = t.InlineCompletionParams(
-                text_document=t.TextDocumentIdentifier(uri), position=t.Position(line, len(lines[line])),
-                context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Invoked))
+            params = invoked_at(uri, line, len(lines[line]))
             s = time.perf_counter()
             await client.protocol.send_request_async(t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=f"r{k}")
             k += 1
             if r > 0:
                 latencies.append((time.perf_counter() - s) * 1000)
-    history = await client.protocol.send_request_async("tabstop/engineHistory", None)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await asyncio.sleep(0.3)
-    drainer.cancel()
-    await client.stop()
+    history = await history_and_stop(served)
     later = [h for h in history if h.get("prompt_tokens")][len(FILES):]
     return {"kv_states": kv_states, "p50": pct(latencies, 50), "p95": pct(latencies, 95), "n": len(latencies),
             "prompt_mean": statistics.mean(h["prompt_tokens"] for h in later),
