@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class RepoIndex:
         self._idle.set()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._recoveries = 0  # damaged files rebuilt this session (bounded: never a loop)
         self._lines: collections.OrderedDict[str, tuple[int, list[str]]] = collections.OrderedDict()
         self._lines_max = read_cache_files
 
@@ -204,6 +206,7 @@ class RepoIndex:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INDEX_NICE)
         except (AttributeError, OSError) as exc:  # not Linux, or not permitted
             log.debug("index thread keeps normal priority: %s", exc)
+        self.store.conn()  # open and check the file here, off the event loop
         while True:
             job = self._jobs.get()
             if job.kind == "stop":
@@ -215,6 +218,12 @@ class RepoIndex:
                     self._index_buffers()
                 elif job.kind == "paths":
                     self._index_paths(job.changed, job.deleted)
+            except sqlite3.DatabaseError as exc:
+                if not self.store.recover(exc):  # damaged mid-session: moved aside; rebuild it once
+                    log.exception("index job %s failed", job.kind)
+                elif self._recoveries < 3:
+                    self._recoveries += 1
+                    self._jobs.put(_Job("scan"))
             except Exception:  # one bad job must not end indexing for the session
                 log.exception("index job %s failed", job.kind)
             finally:
@@ -227,22 +236,28 @@ class RepoIndex:
         time.sleep(0)
 
     def _scan(self) -> None:
+        """One pass over the folder, streaming: memory is O(files) for the set of paths seen, nothing more.
+
+        The walk is consumed as it goes (no listing held), each file's row is looked
+        up by its primary key instead of loading every row, and removed files are
+        found by paging through the table afterwards. With one transaction per file,
+        a scan killed at any point resumes on the next launch where it stopped.
+        """
         t0 = time.perf_counter()
         stats = ScanStats()
         self.ignore = IgnoreRules(self.root, self.rules.exclude)
         self.on_progress("begin", f"Indexing {self.root.name}", 0)
-        known = self.store.file_rows()
-        entries = list(walk(self.root, self.rules, self.ignore, self.language_of))
-        stats.listed = len(entries)
+        expected = self.store.file_count()  # last time's count: a guess for the percentage
         seen: set[str] = set()
         last_report = 0.0
-        for n, entry in enumerate(entries, 1):
+        for entry in walk(self.root, self.rules, self.ignore, self.language_of):
             if self._stopping:
                 return
+            stats.listed += 1
             seen.add(entry.rel)
-            row = known.get(entry.rel)
             if entry.rel in self._live:
                 continue
+            row = self.store.file(entry.rel)
             if row is not None and row.source == "disk" and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
                 stats.unchanged += 1
                 continue
@@ -257,8 +272,9 @@ class RepoIndex:
             now = time.monotonic()
             if now - last_report > 0.5:
                 last_report = now
-                self.on_progress("report", f"{n}/{stats.listed} files", int(100 * n / max(1, stats.listed)))
-        gone = [p for p in known if p not in seen]
+                pct = min(99, int(100 * stats.listed / expected)) if expected else None
+                self.on_progress("report", f"{stats.listed} files", pct)
+        gone = [p for p in self.store.iter_paths() if p not in seen]
         stats.removed = self.store.delete_paths(gone)
         stats.seconds = time.perf_counter() - t0
         self.last_scan = stats

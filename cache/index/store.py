@@ -2,7 +2,8 @@
 
 Each thread gets its own connection (sqlite3 connections are not shared across
 threads); WAL lets readers run while the indexer writes, so a completion never
-waits for indexing.
+waits for indexing. Every write is one transaction per file, so a process killed
+at any instant leaves every file it finished indexed (and reused on restart).
 """
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from cache.index.model import FileExtract, Import, Symbol
 from cache.index.schema import migrate
 from cache.index.tokens import fts_query
 from cache.index.windows import Window
+from cache.safedb import Check, OpenedDatabase, configure, is_damage, move_aside, open_database
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +45,47 @@ class WindowHit:
 
 
 class IndexStore:
-    def __init__(self, path: Path | str) -> None:
+    """Opened lazily, on first use (the indexer thread's, normally), through `cache.safedb`.
+
+    Lazily because the integrity check reads the whole file (a second or so for a
+    large index) and the store is created on the server's event loop. A damaged file
+    is moved aside and rebuilt; the index is only a cache of the folder, so a
+    rebuild costs a rescan, never data. If no file can be used at all the index
+    lives in memory for the session (one connection shared by every thread).
+    """
+
+    def __init__(self, path: Path | str, *, check: Check = "quick") -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.check: Check = check
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        migrate(self.conn())
+        self._opened: OpenedDatabase | None = None
+
+    @property
+    def opened(self) -> OpenedDatabase:
+        """The result of opening (where a damaged file went, whether it is in memory)."""
+        self.conn()
+        assert self._opened is not None
+        return self._opened
 
     def conn(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
+        if db is not None:
+            return db
+        with self._lock:
+            if self._opened is None:
+                self._opened = open_database(self.path, check=self.check, setup=migrate, what="repository index")
+                db = self._opened.conn
+            elif self._opened.in_memory:
+                db = self._opened.conn  # an in-memory database exists on its connection only
+            else:
+                db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
+                configure(db)
             db.execute("PRAGMA cache_size=-8000")  # 8 MB page cache per connection: bounded memory
-            self._local.db = db
-            with self._lock:
+            if db not in self._all:
                 self._all.append(db)
+        self._local.db = db
         return db
 
     def close(self) -> None:
@@ -72,12 +96,43 @@ class IndexStore:
                 except sqlite3.Error:
                     pass
             self._all.clear()
+            self._opened = None
         self._local = threading.local()
+
+    def recover(self, exc: BaseException) -> bool:
+        """A query found the file damaged mid-session: move it aside and start empty (the caller rescans).
+
+        Returns False when `exc` is not damage (nothing done).
+        """
+        if not is_damage(exc):
+            return False
+        self.close()
+        try:
+            moved = move_aside(self.path)
+        except OSError as move_exc:
+            log.error("repository index %s is damaged (%s) and cannot be moved aside: %s", self.path, exc, move_exc)
+        else:
+            log.warning("repository index %s is damaged (%s); moved it to %s and rebuilding", self.path, exc, moved)
+        return True
 
     # -- writes (indexer thread) --------------------------------------------------------------
     def file_rows(self) -> dict[str, FileRow]:
         rows = self.conn().execute("SELECT id, path, language, size, mtime_ns, hash, lines, source FROM files")
         return {r[1]: FileRow(*r) for r in rows}
+
+    def file_count(self) -> int:
+        return self.conn().execute("SELECT count(*) FROM files").fetchone()[0]
+
+    def iter_paths(self, batch: int = 2000) -> Iterator[str]:
+        """Every indexed path, in pages (no full listing in memory; safe to write between pages)."""
+        last = ""
+        while True:
+            rows = self.conn().execute("SELECT path FROM files WHERE path > ? ORDER BY path LIMIT ?",
+                                       (last, batch)).fetchall()
+            if not rows:
+                return
+            yield from (r[0] for r in rows)
+            last = rows[-1][0]
 
     def replace_file(self, rel: str, language: str, size: int, mtime_ns: int, digest: str, lines: int,
                      extract: FileExtract, windows: Sequence[Window], source: str = "disk") -> None:
