@@ -7,6 +7,7 @@ at any instant leaves every file it finished indexed (and reused on restart).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -61,6 +62,7 @@ class IndexStore:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._opened: OpenedDatabase | None = None
+        self._batching = False  # only the indexer thread writes
 
     @property
     def opened(self) -> OpenedDatabase:
@@ -116,6 +118,41 @@ class IndexStore:
         return True
 
     # -- writes (indexer thread) --------------------------------------------------------------
+    @contextlib.contextmanager
+    def _tx(self, db: sqlite3.Connection) -> Iterator[None]:
+        """One write: its own transaction, or part of the open `batch()`."""
+        if self._batching:
+            yield
+            return
+        with db:
+            yield
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many file writes into few transactions (the scan): call `commit()` now and then.
+
+        A transaction per file cost more than parsing the file (each commit also flushes a
+        new FTS5 segment). A process killed mid-batch loses only the uncommitted files,
+        which the next scan finds unchanged-on-disk-but-not-indexed and parses again.
+        """
+        db = self.conn()
+        self._batching = True
+        try:
+            yield
+            db.commit()
+        except BaseException:
+            if db.in_transaction:
+                db.rollback()
+            raise
+        finally:
+            self._batching = False
+
+    def commit(self) -> None:
+        """End the current batch's transaction (so readers in other processes see it, and locks go)."""
+        db = self.conn()
+        if db.in_transaction:
+            db.commit()
+
     def file_rows(self) -> dict[str, FileRow]:
         rows = self.conn().execute("SELECT id, path, language, size, mtime_ns, hash, lines, source FROM files")
         return {r[1]: FileRow(*r) for r in rows}
@@ -138,7 +175,7 @@ class IndexStore:
                      extract: FileExtract, windows: Sequence[Window], source: str = "disk") -> None:
         db = self.conn()
         name = rel.rsplit("/", 1)[-1]
-        with db:
+        with self._tx(db):
             old = db.execute("SELECT id FROM files WHERE path = ?", (rel,)).fetchone()
             if old is not None:
                 self._delete_ids(db, [old[0]])
@@ -160,7 +197,7 @@ class IndexStore:
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
         db = self.conn()
-        with db:
+        with self._tx(db):
             db.execute("UPDATE files SET size = ?, mtime_ns = ?, source = 'disk' WHERE id = ?", (size, mtime_ns, file_id))
 
     def delete_paths(self, paths: Iterable[str]) -> int:
@@ -171,7 +208,7 @@ class IndexStore:
             if row is not None:
                 ids.append(row[0])
         if ids:
-            with db:
+            with self._tx(db):
                 self._delete_ids(db, ids)
         return len(ids)
 
@@ -186,7 +223,7 @@ class IndexStore:
 
     def set_meta(self, key: str, value: str) -> None:
         db = self.conn()
-        with db:
+        with self._tx(db):
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- reads (any thread) ---------------------------------------------------------------------
