@@ -220,11 +220,12 @@ class RepoIndex:
                 elif job.kind == "paths":
                     self._index_paths(job.changed, job.deleted)
             except sqlite3.DatabaseError as exc:
-                if not self.store.recover(exc):  # damaged mid-session: moved aside; rebuild it once
-                    log.exception("index job %s failed", job.kind)
-                elif self._recoveries < 3:
+                # Damaged mid-session: moved aside and rebuilt by a rescan, a few times at most (no loop).
+                if self._recoveries < 3 and self.store.recover(exc):
                     self._recoveries += 1
                     self._jobs.put(_Job("scan"))
+                else:
+                    log.exception("index job %s failed", job.kind)
             except Exception:  # one bad job must not end indexing for the session
                 log.exception("index job %s failed", job.kind)
             finally:
