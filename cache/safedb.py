@@ -27,7 +27,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Literal, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,11 @@ def _check(conn: sqlite3.Connection, check: Check) -> None:
 
 
 def _connect(path: Path, *, check: Check, wal: bool, timeout: float, check_same_thread: bool,
-             setup: Callable[[sqlite3.Connection], None] | None) -> sqlite3.Connection:
+             setup: Callable[[sqlite3.Connection], None] | None, pragmas: Sequence[str] = ()) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=check_same_thread)
     try:
+        for pragma in pragmas:  # before WAL: some (auto_vacuum) only take effect on an empty file
+            conn.execute(f"PRAGMA {pragma}")
         configure(conn, wal=wal, busy_timeout_ms=int(timeout * 1000))
         _check(conn, check)
         if setup is not None:
@@ -132,25 +134,40 @@ def open_database(
     check_same_thread: bool = False,
     keep_corrupt: int = 3,
     what: str = "database",
+    pragmas: Sequence[str] = (),
+    memory_fallback: bool = True,
 ) -> OpenedDatabase:
-    """Open (creating if needed) and check a store; never raises for a bad file (see the module doc)."""
+    """Open (creating if needed) and check a store; never raises for a bad file (see the module doc).
+
+    `pragmas` run first on the connection (`auto_vacuum` must precede WAL on a new
+    file). With `memory_fallback=False` a file that cannot be used for a reason
+    other than damage (locked, read-only) raises instead: a caller that can retry
+    later (telemetry's writer) must not silently keep its data in memory.
+    """
     path = Path(path).expanduser()
-    kwargs = dict(check=check, wal=wal, timeout=timeout, check_same_thread=check_same_thread, setup=setup)
+    kwargs = dict(check=check, wal=wal, timeout=timeout, check_same_thread=check_same_thread, setup=setup,
+                  pragmas=tuple(pragmas))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return OpenedDatabase(_connect(path, **kwargs), path)  # type: ignore[arg-type]
     except (sqlite3.Error, DatabaseDamaged, OSError) as exc:
         if not (is_damage(exc) and path.exists()):
+            if not memory_fallback:
+                raise
             return _in_memory(path, what, exc, setup)
         first = exc
     try:
         moved = move_aside(path, keep_corrupt)
     except OSError as exc:
+        if not memory_fallback:
+            raise
         return _in_memory(path, what, exc, setup)
     log.warning("%s %s is damaged (%s); moved it to %s and started a new one", what, path, first, moved)
     try:
         return OpenedDatabase(_connect(path, **kwargs), path, recovered_from=moved)  # type: ignore[arg-type]
     except (sqlite3.Error, DatabaseDamaged, OSError) as exc:
+        if not memory_fallback:
+            raise
         opened = _in_memory(path, what, exc, setup)
         opened.recovered_from = moved
         return opened

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import platformdirs
 from cache.index import languages
 from cache.index.extract import extract
 from cache.index.model import FileExtract
-from cache.index.scan import IgnoreRules, ScanRules, looks_binary_or_generated, should_index, walk
+from cache.index.scan import FileEntry, IgnoreRules, ScanRules, looks_binary_or_generated, should_index, walk
 from cache.index.store import FileRow, IndexStore
 from cache.index.windows import line_windows, split_lines
 
@@ -41,6 +42,7 @@ INDEX_DIR_ENV = "TABSTOP_INDEX_DIR"
 # and `busy()` pauses indexing outright while a request gathers context.
 INDEX_NICE = 10
 BUFFER_DEBOUNCE_S = 0.4
+SCAN_COMMIT_S = 0.25  # a scan commits its batch this often (what a kill -9 can cost)
 
 
 def default_db_path(root: Path, directory: str = "") -> Path:
@@ -98,6 +100,7 @@ class RepoIndex:
         self._idle.set()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._recoveries = 0  # damaged files rebuilt this session (bounded: never a loop)
         self._lines: collections.OrderedDict[str, tuple[int, list[str]]] = collections.OrderedDict()
         self._lines_max = read_cache_files
 
@@ -204,6 +207,7 @@ class RepoIndex:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INDEX_NICE)
         except (AttributeError, OSError) as exc:  # not Linux, or not permitted
             log.debug("index thread keeps normal priority: %s", exc)
+        self.store.conn()  # open and check the file here, off the event loop
         while True:
             job = self._jobs.get()
             if job.kind == "stop":
@@ -215,6 +219,13 @@ class RepoIndex:
                     self._index_buffers()
                 elif job.kind == "paths":
                     self._index_paths(job.changed, job.deleted)
+            except sqlite3.DatabaseError as exc:
+                # Damaged mid-session: moved aside and rebuilt by a rescan, a few times at most (no loop).
+                if self._recoveries < 3 and self.store.recover(exc):
+                    self._recoveries += 1
+                    self._jobs.put(_Job("scan"))
+                else:
+                    log.exception("index job %s failed", job.kind)
             except Exception:  # one bad job must not end indexing for the session
                 log.exception("index job %s failed", job.kind)
             finally:
@@ -223,42 +234,40 @@ class RepoIndex:
 
     def _yield(self) -> None:
         """Let completions run first: wait while one gathers context, and give up the GIL."""
-        self._idle.wait(1.0)
+        if not self._idle.is_set():
+            self.store.commit()  # never hold the write lock while waiting
+            self._idle.wait(1.0)
         time.sleep(0)
 
     def _scan(self) -> None:
+        """One pass over the folder, streaming: memory is O(files) for the set of paths seen, nothing more.
+
+        The walk is consumed as it goes (no listing held), each file's row is looked
+        up by its primary key instead of loading every row, and removed files are
+        found by paging through the table afterwards. Writes are committed every
+        SCAN_COMMIT_S, so a scan killed at any point resumes on the next launch
+        where it stopped, losing at most that much work.
+        """
         t0 = time.perf_counter()
         stats = ScanStats()
         self.ignore = IgnoreRules(self.root, self.rules.exclude)
         self.on_progress("begin", f"Indexing {self.root.name}", 0)
-        known = self.store.file_rows()
-        entries = list(walk(self.root, self.rules, self.ignore, self.language_of))
-        stats.listed = len(entries)
+        expected = self.store.file_count()  # last time's count: a guess for the percentage
         seen: set[str] = set()
-        last_report = 0.0
-        for n, entry in enumerate(entries, 1):
-            if self._stopping:
-                return
-            seen.add(entry.rel)
-            row = known.get(entry.rel)
-            if entry.rel in self._live:
-                continue
-            if row is not None and row.source == "disk" and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
-                stats.unchanged += 1
-                continue
-            self._yield()
-            outcome = self._index_disk_file(entry.rel, row)
-            if outcome == "parsed":
-                stats.parsed += 1
-            elif outcome == "unchanged":
-                stats.unchanged += 1
-            else:
-                stats.skipped += 1
-            now = time.monotonic()
-            if now - last_report > 0.5:
-                last_report = now
-                self.on_progress("report", f"{n}/{stats.listed} files", int(100 * n / max(1, stats.listed)))
-        gone = [p for p in known if p not in seen]
+        last_report = last_commit = 0.0
+        with self.store.batch():
+            for entry in walk(self.root, self.rules, self.ignore, self.language_of):
+                if self._stopping:
+                    return
+                now = time.monotonic()
+                if now - last_commit > SCAN_COMMIT_S:
+                    last_commit = now
+                    self.store.commit()
+                if self._scan_entry(entry, stats, seen) and now - last_report > 0.5:
+                    last_report = now
+                    pct = min(99, int(100 * stats.listed / expected)) if expected else None
+                    self.on_progress("report", f"{stats.listed} files", pct)
+        gone = [p for p in self.store.iter_paths() if p not in seen]
         stats.removed = self.store.delete_paths(gone)
         stats.seconds = time.perf_counter() - t0
         self.last_scan = stats
@@ -267,6 +276,26 @@ class RepoIndex:
         log.info("index %s: %d files (%d parsed, %d unchanged, %d removed, %d skipped) in %.1fs", self.root.name,
                  stats.listed, stats.parsed, stats.unchanged, stats.removed, stats.skipped, stats.seconds)
         self.on_progress("end", f"Indexed {stats.listed} files", 100)
+
+    def _scan_entry(self, entry: FileEntry, stats: ScanStats, seen: set[str]) -> bool:
+        """One file of a scan; True when it had to be read."""
+        stats.listed += 1
+        seen.add(entry.rel)
+        if entry.rel in self._live:
+            return False
+        row = self.store.file(entry.rel)
+        if row is not None and row.source == "disk" and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
+            stats.unchanged += 1
+            return False
+        self._yield()
+        outcome = self._index_disk_file(entry.rel, row)
+        if outcome == "parsed":
+            stats.parsed += 1
+        elif outcome == "unchanged":
+            stats.unchanged += 1
+        else:
+            stats.skipped += 1
+        return True
 
     def _index_paths(self, changed: tuple[str, ...], deleted: tuple[str, ...]) -> None:
         if deleted:

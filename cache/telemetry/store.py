@@ -11,8 +11,9 @@ Why these choices:
   space back without a full VACUUM that would lock out the other processes.
 - Code columns (opt-in) pass through `redact` here, at the last step before
   the disk, so no caller can store a secret by forgetting to.
-- A file that is not a database, or a malformed one, is moved aside
-  (`telemetry.db.corrupt-<time>`) and rebuilt: telemetry is never worth a crash.
+- The file is opened through `cache.safedb`: a file that is not a database, or a
+  malformed one, is moved aside (`telemetry.db.corrupt-<time>`, at most three
+  copies kept) and rebuilt: telemetry is never worth a crash, nor a crash loop.
 
 This module is synchronous: it runs on the writer thread (see `writer.py`) or in
 the CLI, never on the server's event loop.
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 
+from cache.safedb import move_aside, open_database
 from cache.telemetry.migrations import migrate
 from cache.telemetry.redact import redact
 
@@ -58,42 +59,27 @@ class TelemetryStore:
         self.busy_timeout_s = busy_timeout_s
         self.db: Database | None = None
         self._columns: set[str] = set()
+        self.recovered_from: Path | None = None  # where a damaged file was moved on open
 
     # -- lifecycle -------------------------------------------------------------------------
     def open(self) -> "TelemetryStore":
-        """Connect, migrate; a corrupt file is quarantined and a new one created."""
-        try:
-            self._open_once()
-        except sqlite3.DatabaseError as exc:
-            if not is_corruption(exc):
-                raise
-            log.error("telemetry database %s is damaged (%s): moving it aside and starting a new one", self.path, exc)
-            self.quarantine()
-            self._open_once()
+        """Connect, migrate; a corrupt file is moved aside and a new one created (`cache.safedb`)."""
+        self._open_once()
         return self
 
     def _open_once(self) -> None:
+        """Through `cache.safedb`: WAL, the quick check, a damaged file moved aside and rebuilt.
+
+        A file that is only locked or unwritable raises (no in-memory fallback): the
+        writer thread retries with back-off, and drops the batch only when it stays so.
+        """
         self.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout_s, check_same_thread=False)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-            fresh = conn.execute("PRAGMA page_count").fetchone()[0] == 0
-            if fresh:
-                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only takes effect before the first table
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                log.warning("telemetry database %s: journal mode is %s, not WAL", self.path, mode)
-            conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across process crashes
-            db = Database(conn)
-            migrate(db)
-            quick = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if quick != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {quick}")
-        except BaseException:
-            conn.close()
-            raise
+        opened = open_database(
+            self.path, setup=lambda conn: migrate(Database(conn)), timeout=self.busy_timeout_s,
+            what="telemetry database", pragmas=("auto_vacuum = INCREMENTAL",), memory_fallback=False)
+        db = Database(opened.conn)
         self.db = db
+        self.recovered_from = opened.recovered_from
         self._columns = {c.name for c in db["events"].columns}
 
     def close(self) -> None:
@@ -107,19 +93,17 @@ class TelemetryStore:
     def quarantine(self) -> Path:
         """Move the damaged file (and its WAL/SHM) aside; return where it went."""
         self.close()
-        target = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-        for suffix in ("", "-wal", "-shm"):
-            src = Path(str(self.path) + suffix)
-            if src.exists():
-                try:
-                    os.replace(src, Path(str(target) + suffix))
-                except OSError as exc:
-                    log.error("cannot move %s aside: %s", src, exc)
-                    try:
-                        src.unlink()
-                    except OSError:
-                        raise TelemetryError(f"cannot remove damaged telemetry database {src}: {exc}") from exc
-        return target
+        try:
+            return move_aside(self.path)
+        except FileNotFoundError:
+            return self.path  # already gone (another process moved it): nothing to do
+        except OSError as exc:
+            log.error("cannot move %s aside: %s", self.path, exc)
+            try:
+                self.path.unlink()
+            except OSError:
+                raise TelemetryError(f"cannot remove damaged telemetry database {self.path}: {exc}") from exc
+            return self.path
 
     def __enter__(self) -> "TelemetryStore":
         return self.open() if self.db is None else self

@@ -2,7 +2,9 @@
 
 `python -m tests.telemetry.writer_proc writer DB N TAG` — N events through TelemetryWriter (the server's path);
 `python -m tests.telemetry.writer_proc batches DB` — committed batches forever, printing the count after each
-commit (so the parent knows what is durable when it kills us).
+commit (so the parent knows what is durable when it kills us);
+`python -m tests.telemetry.writer_proc acked DB TAG` — events through TelemetryWriter forever, and after each
+`flush()` that wrote everything, the number of events acknowledged (the server's path, killed by the parent).
 """
 from __future__ import annotations
 
@@ -36,6 +38,16 @@ def main() -> int:
             store.write([event(f"k-{seq + j}", "batches") for j in range(200)])
             seq += 200
             print(seq, flush=True)
+    if mode == "acked":
+        tag = sys.argv[3]
+        writer = TelemetryWriter(lambda: TelemetryStore(db), batch_size=64, linger_s=0.005)
+        seq = 0
+        while True:
+            for _ in range(100):
+                writer.put({**event(f"{tag}-{seq}", tag), "prompt_tokens": seq})
+                seq += 1
+            if writer.flush(timeout=60) and writer.written == seq:
+                print(seq, flush=True)  # acknowledged: every event before this one is committed
     return 2
 
 
