@@ -49,7 +49,7 @@ class ContextSettings:
     # Files never read into a prompt as context; also never sent to a remote backend as the
     # file being edited (see completion/secrets.py). gitignore-like, case-insensitive.
     exclude: list[str] = field(default_factory=lambda: list(SECRET_FILE_PATTERNS))
-    max_files: int = 20000  # per workspace folder; the walk stops there
+    max_files: int = 50000  # per workspace folder; the walk stops there (50,000: ~25 s at nice 10, +20 MB; docs/robustness.md)
     index_dir: str = ""  # where index databases live (default: the user cache dir; TABSTOP_INDEX_DIR)
     max_windows: int = 8  # analogy candidates considered per request (after de-duplication)
     recent_edits: int = 16  # recently edited places remembered as analogy candidates

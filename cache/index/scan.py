@@ -39,7 +39,7 @@ BINARY_EXT = frozenset(".png .jpg .jpeg .gif .bmp .ico .webp .pdf .zip .gz .tgz 
 @dataclass(frozen=True)
 class ScanRules:
     max_file_bytes: int = 512 * 1024
-    max_files: int = 20000
+    max_files: int = 50000
     exclude: tuple[str, ...] = ()  # extra gitignore-style patterns (secrets: .env, *.pem, …)
     include_language: Callable[[str], bool] = field(default=lambda language: language != "plaintext")
 

@@ -9,5 +9,5 @@ def test_context_settings_parse_and_validate():
                                                      "budgetTokens": -3, "maxFiles": "many"}})
     c = settings.context
     assert (c.max_windows, c.index_dir, c.keep_imports) == (4, "/tmp/x", False)
-    assert c.budget_tokens == 512 and c.max_files == 20000  # invalid: defaults kept
+    assert c.budget_tokens == 512 and c.max_files == 50000  # invalid: defaults kept
     assert len(warnings) == 2
