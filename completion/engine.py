@@ -157,6 +157,16 @@ class CompletionEngine:
         if token is not None:
             token.cancel(reason)
 
+    def cancel_all(self, reason: str) -> None:
+        """Stop every running generation (shutdown): the inference thread is joined at exit,
+        so an unfinished completion would hold up the process until its deadline."""
+        for uri in list(self._inflight):
+            self.cancel_document(uri, reason)
+        self._cancel_warm()
+        for _, _, task in self._prefetch.values():
+            task.cancel()
+        self._prefetch.clear()
+
     def forget_document(self, uri: str) -> None:
         """The document was closed: drop its state."""
         self.cancel_document(uri, "closed")

@@ -84,6 +84,7 @@ class Services:
         self.context.apply_settings(settings.context)
 
     async def close(self) -> None:
+        self.engine.cancel_all("shutdown")
         self.context.close()
         await self.feedback.aclose()
         await self.backend.close()
