@@ -26,8 +26,15 @@ def _share(count: int, total: int) -> float:
     return round(count / total, 4) if total else 0.0
 
 
+def recorded(rows: Sequence[CaseResult]) -> list[CaseResult]:
+    """Rows that carry the quality fields (every request records its analysis time; rows of runs made
+    before these fields existed have none and would read as "greedy was empty")."""
+    return [r for r in rows if r.step_ms]
+
+
 def rank_vs_greedy(rows: Sequence[CaseResult]) -> dict[str, float]:
     """How the ranked first item compares with plain greedy, case by case."""
+    rows = recorded(rows)
     differs = [r for r in rows if r.prediction != r.greedy]
     em = [(exact_match(r.prediction, r.answer), exact_match(r.greedy, r.answer)) for r in differs]
     es = [(edit_similarity(r.prediction, r.answer), edit_similarity(r.greedy, r.answer)) for r in differs]
@@ -42,6 +49,7 @@ def rank_vs_greedy(rows: Sequence[CaseResult]) -> dict[str, float]:
 
 def gate_changes(rows: Sequence[CaseResult]) -> dict[str, float]:
     """The share of greedy completions the syntax gate changed (the balance filter is not counted)."""
+    rows = recorded(rows)
     changed = sum(r.gate_changed for r in rows)
     return {"gate_changed": changed, "gate_changed_share": _share(changed, len(rows))}
 
@@ -49,9 +57,10 @@ def gate_changes(rows: Sequence[CaseResult]) -> dict[str, float]:
 def step_latency(rows: Sequence[CaseResult]) -> dict[str, float]:
     """p50/p95 ms of each recorded step, plus model time and the mean tokens generated/evaluated."""
     out: dict[str, float] = {}
-    series = {step: [r.step_ms.get(step, 0.0) for r in rows if r.step_ms] for step in STEPS}
-    series["prompt"] = [r.prompt_ms for r in rows if r.step_ms]
-    series["generate"] = [r.generate_ms - r.step_ms.get("alternatives", 0.0) for r in rows if r.step_ms]
+    rows = recorded(rows)
+    series = {step: [r.step_ms.get(step, 0.0) for r in rows] for step in STEPS}
+    series["prompt"] = [r.prompt_ms for r in rows]
+    series["generate"] = [r.generate_ms - r.step_ms.get("alternatives", 0.0) for r in rows]
     for name, values in series.items():
         out[f"{name}_p50_ms"] = round(percentile(values, 50), 2)
         out[f"{name}_p95_ms"] = round(percentile(values, 95), 2)
@@ -62,8 +71,8 @@ def step_latency(rows: Sequence[CaseResult]) -> dict[str, float]:
 
 
 def summarize_quality(rows: Sequence[CaseResult]) -> dict[str, float]:
-    healed = sum(bool(r.heal) for r in rows)
-    return {"healed_share": _share(healed, len(rows)), **rank_vs_greedy(rows), **gate_changes(rows),
+    healed = sum(bool(r.heal) for r in recorded(rows))
+    return {"quality_cases": len(recorded(rows)), "healed_share": _share(healed, len(recorded(rows))), **rank_vs_greedy(rows), **gate_changes(rows),
             **step_latency(rows)}
 
 
