@@ -46,6 +46,7 @@ class CaseResult:
     context_report: list[str] = field(default_factory=list)
     # Quality at the cursor (docs/quality.md); defaults keep results files of older runs loadable.
     greedy: str = ""  # first line of the plain greedy completion, post-processed (`prediction` is the ranked first)
+    raw: str = ""  # first line of the greedy completion as generated (what post-processing started from)
     heal: str = ""  # text token healing cut from the prompt and regenerated ("" = no healing)
     gate_changed: bool = False  # the syntax gate changed the greedy completion
     post_changed: list[str] = field(default_factory=list)  # every filter that changed the greedy completion
@@ -121,7 +122,8 @@ class EvalRunner:
             context_items=info.context_items, context_tokens=info.context_tokens,
             skipped=info.skipped or ("" if info.stop_reason != "deadline" else "deadline"),
             context_report=list(info.context_report),
-            greedy=first_line(info.greedy_text), heal=info.heal, gate_changed="syntax_gate" in info.post_changed,
+            greedy=first_line(info.greedy_text), raw=first_line(info.raw_text), heal=info.heal,
+            gate_changed="syntax_gate" in info.post_changed,
             post_changed=list(info.post_changed), candidates=info.candidates, prompt_ms=round(info.prompt_ms, 1),
             generate_ms=round(info.generate_ms, 1), generated_tokens=info.generated_tokens,
             step_ms={k: round(v, 3) for k, v in info.step_ms.items()},

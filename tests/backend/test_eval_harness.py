@@ -87,6 +87,8 @@ def test_mid_identifier_eval_with_and_without_healing(tmp_path):
             assert r["heal"] == ""
         if r["candidates"] == 1:
             assert r["prediction"] == r["greedy"]
+        if not r["post_changed"]:
+            assert r["greedy"] == r["raw"]  # nothing changed it: what was generated is what is scored
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["variant"] == "mid-identifier" and summary["settings"]["candidates"] == 2
