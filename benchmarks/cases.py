@@ -11,8 +11,10 @@ Kinds:
 - `after-dot`: the cursor is right after the `.` of an attribute access;
 - `partial-operator`: the cursor is after the first character of a two-character
   operator (`==`, `<=`, `->`, `+=` …).
-This module is meant to be folded into `tabstop eval` (issue 3) as its
-mid-identifier variant.
+`tabstop eval --variant mid-identifier` (completion/evaluation/cases.py) uses the
+same placement rule — 1 to len-2 characters into a name of 4+ — on the
+imported names of cross-file cases; this module remains the wider sample (any
+identifier, plus after-dot and partial-operator cursors).
 """
 from __future__ import annotations
 

@@ -77,6 +77,9 @@ def main() -> int:
     p.add_argument("--deadline-ms", type=int, default=300000)
     p.add_argument("--model", default="")
     p.add_argument("--arms", default="")
+    p.add_argument("--variant", default="name-start", help="name-start | mid-identifier (docs/quality.md)")
+    p.add_argument("--candidates", type=int, default=0, help="ranked candidates per request (0: the default, 1)")
+    p.add_argument("--candidate-min-prob", type=float)
     args = p.parse_args()
     work = Path(args.work)
     repos = fetch(work)
@@ -89,6 +92,11 @@ def main() -> int:
         cmd += ["--model", args.model]
     if args.arms:
         cmd += ["--arms", args.arms]
+    cmd += ["--variant", args.variant]
+    if args.candidates:
+        cmd += ["--candidates", str(args.candidates)]
+    if args.candidate_min_prob is not None:
+        cmd += ["--candidate-min-prob", str(args.candidate_min_prob)]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                TABSTOP_INDEX_DIR=str(work / "index"))
     t0 = time.time()

@@ -75,8 +75,9 @@ def _settings_from_args(args: argparse.Namespace):
     if args.deadline_ms:
         settings.completion.deadline_ms = args.deadline_ms
     # One-shot: the prompt is always cold, and the user asked for the best answer.
-    settings.completion.latency_budget_ms = args.latency_budget_ms
-    settings.completion.cache = not args.repeat or args.repeat <= 1
+    settings.completion.latency_budget_ms = getattr(args, "latency_budget_ms", 0)
+    repeat = getattr(args, "repeat", 1)
+    settings.completion.cache = not repeat or repeat <= 1
     return settings
 
 
@@ -179,7 +180,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Cross-file benchmark: build (or reuse) cases, run the arms through the engine, print a table."""
     from completion.context.provider import RepositoryContext
     from completion.evaluation import arms as arm_registry
-    from completion.evaluation.cases import build_cases, load_cases, save_cases
+    from completion.evaluation.cases import VARIANTS, build_cases, load_cases, save_cases
+    from completion.evaluation.quality import format_quality, healing_pairs, paired
     from completion.evaluation.runner import EvalRunner, format_table, summarize, timestamp
     from runtime.errors import ModelUnavailable
     from runtime.factory import make_backend
@@ -188,6 +190,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         arms = arm_registry.select(args.arms)
     except ValueError as exc:
         print(f"tabstop: {exc}", file=sys.stderr)
+        return 2
+    if args.variant not in VARIANTS:
+        print(f"tabstop: unknown variant {args.variant}; known: {', '.join(VARIANTS)}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -198,10 +203,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings.completion.prefix_tokens = args.prefix_tokens
     if args.budget:
         settings.context.budget_tokens = args.budget
+    if args.candidates:
+        settings.completion.candidates = args.candidates
+    # A benchmark wants every candidate the model offers, not what fits a keystroke's latency budget.
+    settings.completion.candidate_budget_ms = args.candidate_budget_ms
+    if args.candidate_min_prob is not None:
+        settings.completion.candidate_min_prob = args.candidate_min_prob
     cases_path = out / "cases.json"
     if cases_path.exists() and not args.rebuild:
         cases = load_cases(cases_path)
         log.info("reusing %d cases from %s", len(cases), cases_path)
+        stale = sorted({c.variant for c in cases} - {args.variant})
+        if stale:
+            print(f"tabstop: {cases_path} holds {', '.join(stale)} cases, not {args.variant}: "
+                  "use another --out or --rebuild", file=sys.stderr)
+            return 2
     else:
         cases = []
         for repo in args.repos:
@@ -240,15 +256,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
     finally:
         runner.close()
     summary = summarize(results, arms)
+    pairs = {f"{a} vs {b}": paired(results, a, b) for a, b in healing_pairs([arm.name for arm in arms])}
     report = {
         "finished": timestamp(), "model": backend.model_name, "repos": [os.path.abspath(r) for r in args.repos],
         "cases": len(cases), "seed": args.seed, "variant": args.variant,
         "settings": {"max_tokens": settings.completion.max_tokens, "prefix_tokens": settings.completion.prefix_tokens,
-                     "budget_tokens": settings.context.budget_tokens, "threads": settings.model.n_threads},
+                     "budget_tokens": settings.context.budget_tokens, "threads": settings.model.n_threads,
+                     "candidates": settings.completion.candidates,
+                     "candidate_budget_ms": settings.completion.candidate_budget_ms,
+                     "candidate_min_prob": settings.completion.candidate_min_prob},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "arms": summary,
+        "healing_pairs": pairs,
     }
     (out / "summary.json").write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2) if args.json else format_table(summary))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(format_table(summary))
+    print()
+    print(format_quality(summary))
+    for name, counts in pairs.items():
+        print(f"\nexact match, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 
@@ -331,8 +360,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--cases", type=int, default=50, help="cases per repository")
     e.add_argument("--per-file", type=int, default=2, help="at most this many cases per file")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--variant", default="name-start", help="where the cursor goes in the line")
-    e.add_argument("--arms", help="comma-separated: in-file,+analogy,+signatures,+both (default: all)")
+    e.add_argument("--variant", default="name-start",
+                   help="where the cursor goes: at the start of the imported name, or inside it (as while typing)")
+    e.add_argument("--arms", help="comma-separated: in-file,+analogy,+signatures,+both (default: all), each "
+                   "optionally with :heal, :no-heal or :no-gate (e.g. in-file:no-heal,in-file:heal)")
+    e.add_argument("--candidates", type=int, help="candidates per request, ranked (default: the settings', 1)")
+    e.add_argument("--candidate-budget-ms", type=int, default=600000,
+                   help="time the extra candidates may take (default: unbounded in practice)")
+    e.add_argument("--candidate-min-prob", type=float, help="first-token probability an extra candidate needs")
     e.add_argument("--rebuild", action="store_true", help="rebuild cases even if OUT/cases.json exists")
     e.add_argument("--prefix-tokens", type=int)
     e.add_argument("--budget", type=int, help="context token budget")

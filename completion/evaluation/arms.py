@@ -1,20 +1,30 @@
-"""The compared configurations ("arms") as data: each is a set of context-settings overrides."""
+"""The compared configurations ("arms") as data: context-settings and completion-settings overrides.
+
+An arm is named after its context arm (`in-file`, `+analogy`, `+signatures`,
+`+both`), optionally followed by `:` and a completion variant (`heal`,
+`no-heal`, `no-gate`) — e.g. `in-file:no-heal,in-file:heal` measures token
+healing alone. Without a variant the completion settings are the run's own.
+"""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from completion.config import ContextSettings
+from completion.config import CompletionSettings, ContextSettings
 
 
 @dataclass(frozen=True)
 class Arm:
     name: str
     context: dict[str, Any] = field(default_factory=dict)  # ContextSettings field overrides
+    completion: dict[str, Any] = field(default_factory=dict)  # CompletionSettings field overrides
 
     def settings(self, base: ContextSettings) -> ContextSettings:
         return dataclasses.replace(base, **self.context)
+
+    def completion_settings(self, base: CompletionSettings) -> CompletionSettings:
+        return dataclasses.replace(base, **self.completion)
 
 
 ARMS: tuple[Arm, ...] = (
@@ -24,14 +34,35 @@ ARMS: tuple[Arm, ...] = (
     Arm("+both", {"enabled": True, "analogy": True, "signatures": True, "keep_imports": True}),
 )
 
+COMPLETION_VARIANTS: dict[str, dict[str, Any]] = {
+    "heal": {"token_healing": True},
+    "no-heal": {"token_healing": False},
+    "no-gate": {"syntax_gate": False},
+}
+
+
+def _one(name: str) -> Arm:
+    by_name = {a.name: a for a in ARMS}
+    base, sep, variant = name.partition(":")
+    if base not in by_name or (sep and variant not in COMPLETION_VARIANTS):
+        raise ValueError(f"unknown arm {name}; known: {', '.join(by_name)}, each optionally followed by "
+                         f":{' / :'.join(COMPLETION_VARIANTS)}")
+    if not sep:
+        return by_name[base]
+    return dataclasses.replace(by_name[base], name=name, completion=dict(COMPLETION_VARIANTS[variant]))
+
 
 def select(names: str | None) -> tuple[Arm, ...]:
-    """Arms by comma-separated names (all when empty); unknown names are an error."""
+    """Arms by comma-separated names (all context arms when empty); unknown names are an error."""
     if not names:
         return ARMS
-    by_name = {a.name: a for a in ARMS}
     wanted = [n.strip() for n in names.split(",") if n.strip()]
-    unknown = [n for n in wanted if n not in by_name]
-    if unknown:
-        raise ValueError(f"unknown arm(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
-    return tuple(by_name[n] for n in wanted)
+    errors, chosen = [], []
+    for name in wanted:
+        try:
+            chosen.append(_one(name))
+        except ValueError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ValueError("; ".join(errors))
+    return tuple(chosen)

@@ -5,8 +5,10 @@ repository; the cursor sits inside that line and the rest of the line is the
 answer. The file is *masked*: the text the pipeline sees ends at the cursor, and
 retrieval never reads the file's own copy from disk or the index, so the
 answer cannot be looked up. Where the cursor goes is a *variant* (a function
-registered in VARIANTS), so other placements — e.g. inside the identifier —
-are one function away.
+registered in VARIANTS): `name-start` puts it at the start of the imported
+name (the model must choose the name), `mid-identifier` puts it inside the
+name, 1 to len-2 characters in, as while typing (the model sees a token split
+it never saw in training: what token healing is for, docs/quality.md).
 """
 from __future__ import annotations
 
@@ -48,15 +50,30 @@ class Case:
         return text[: self.cursor_offset]
 
 
-# A variant places the cursor: (line text, column of the name, name) → column of the cursor, or None to skip.
-Variant = Callable[[str, int, str], "int | None"]
+# A variant places the cursor: (line text, column of the name, name, a random generator seeded for this
+# line) → column of the cursor, or None to skip the line.
+Variant = Callable[[str, int, str, random.Random], "int | None"]
+MIN_MID_NAME = 4  # a name must be this long for the cursor to sit inside it with 2+ characters still to type
 
 
-def _name_start(line: str, column: int, name: str) -> int | None:
+def _name_start(line: str, column: int, name: str, rng: random.Random) -> int | None:
     return column
 
 
-VARIANTS: dict[str, Variant] = {"name-start": _name_start}
+def _mid_identifier(line: str, column: int, name: str, rng: random.Random) -> int | None:
+    """Inside the name: at least one character typed, at least two still to type (as benchmarks/cases.py)."""
+    if len(name) < MIN_MID_NAME:
+        return None
+    return column + rng.randint(1, len(name) - 2)
+
+
+VARIANTS: dict[str, Variant] = {"name-start": _name_start, "mid-identifier": _mid_identifier}
+
+
+def line_rng(repo: str, rel: str, line: int, seed: int) -> random.Random:
+    """A generator for one line, seeded by where the line is: the same case for the same seed in any run
+    (string seeds hash with SHA-512, not Python's salted hash) and independent of which files came before."""
+    return random.Random(f"{seed}:{repo}:{rel}:{line}")
 
 
 def cross_file_names(index: RepoIndex, rel: str, text: str, language: str) -> dict[str, str]:
@@ -77,7 +94,8 @@ def cross_file_names(index: RepoIndex, rel: str, text: str, language: str) -> di
     return names
 
 
-def candidates_in_file(index: RepoIndex, rel: str, language: str, variant: str = "name-start") -> list[Case]:
+def candidates_in_file(index: RepoIndex, rel: str, language: str, variant: str = "name-start",
+                       seed: int = 0) -> list[Case]:
     place = VARIANTS[variant]
     try:
         text = (index.root / rel).read_text(encoding="utf-8")
@@ -104,7 +122,7 @@ def candidates_in_file(index: RepoIndex, rel: str, language: str, variant: str =
             continue
         if _inside_string(line[: m.start()]):
             continue  # a name in a string (`__all__`, messages) is not a use
-        column = place(line, m.start(), m.group(1))
+        column = place(line, m.start(), m.group(1), line_rng(index.root.name, rel, number, seed))
         if column is None:
             continue
         answer = line[column:].rstrip()
@@ -131,7 +149,7 @@ def build_cases(index: RepoIndex, count: int, seed: int = 0, per_file: int = 2, 
     rng.shuffle(files)
     chosen: list[Case] = []
     for rel, language in files:
-        found = candidates_in_file(index, rel, language, variant)
+        found = candidates_in_file(index, rel, language, variant, seed)
         rng.shuffle(found)
         chosen += sorted(found[:per_file], key=lambda c: c.line)
         if len(chosen) >= count:

@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 from completion.config import CompletionSettings, ContextSettings
 from completion.context.provider import RepositoryContext
 from completion.engine import CompletionEngine
+from completion.evaluation import quality
 from completion.evaluation.arms import Arm
 from completion.evaluation.cases import Case
 from completion.evaluation.metrics import METRICS, first_line, percentile
@@ -43,6 +44,17 @@ class CaseResult:
     context_tokens: int
     skipped: str = ""
     context_report: list[str] = field(default_factory=list)
+    # Quality at the cursor (docs/quality.md); defaults keep results files of older runs loadable.
+    greedy: str = ""  # first line of the plain greedy completion, post-processed (`prediction` is the ranked first)
+    raw: str = ""  # first line of the greedy completion as generated (what post-processing started from)
+    heal: str = ""  # text token healing cut from the prompt and regenerated ("" = no healing)
+    gate_changed: bool = False  # the syntax gate changed the greedy completion
+    post_changed: list[str] = field(default_factory=list)  # every filter that changed the greedy completion
+    candidates: int = 0  # completions generated before ranking
+    prompt_ms: float = 0.0
+    generate_ms: float = 0.0  # greedy and alternatives together
+    generated_tokens: int = 0
+    step_ms: dict[str, float] = field(default_factory=dict)  # analyze, postprocess, syntax_gate, rank, alternatives
 
 
 def load_results(path: Path) -> list[CaseResult]:
@@ -83,11 +95,12 @@ class EvalRunner:
 
     async def run_case(self, case: Case, arm: Arm, original: str) -> CaseResult:
         settings = arm.settings(self.context)
+        completion = arm.completion_settings(self.completion)
         provider = self.provider(case.repo) if settings.enabled else None
         masked = case.masked(original)
         path = str(Path(case.repo) / case.path)
         uri = Path(path).as_uri()
-        engine = CompletionEngine(self.backend, self.completion, settings, fim_family=self.fim_family,
+        engine = CompletionEngine(self.backend, completion, settings, fim_family=self.fim_family,
                                   context=provider)
         request = Request(uri=uri, text=masked, offset=len(masked), language=case.language, path=path,
                           trigger="invoked", request_id=f"{case.id}:{arm.name}", workspace_folders=(case.repo,))
@@ -109,6 +122,11 @@ class EvalRunner:
             context_items=info.context_items, context_tokens=info.context_tokens,
             skipped=info.skipped or ("" if info.stop_reason != "deadline" else "deadline"),
             context_report=list(info.context_report),
+            greedy=first_line(info.greedy_text), raw=first_line(info.raw_text), heal=info.heal,
+            gate_changed="syntax_gate" in info.post_changed,
+            post_changed=list(info.post_changed), candidates=info.candidates, prompt_ms=round(info.prompt_ms, 1),
+            generate_ms=round(info.generate_ms, 1), generated_tokens=info.generated_tokens,
+            step_ms={k: round(v, 3) for k, v in info.step_ms.items()},
         )
 
     async def run(self, cases: Sequence[Case], on_result: Callable[[CaseResult, int, int], None] | None = None
@@ -151,6 +169,7 @@ def summarize(results: Sequence[CaseResult], arms: Sequence[Arm]) -> dict[str, d
             "context_tokens_mean": round(sum(r.context_tokens for r in rows) / len(rows), 1),
             "prompt_tokens_mean": round(sum(r.prompt_tokens for r in rows) / len(rows), 1),
         })
+        entry.update(quality.summarize_quality(rows))
         summary[arm.name] = entry
     return summary
 

@@ -80,6 +80,12 @@ def open_brackets(text: str, comment: str = "//", quotes: str = "\"'") -> tuple[
     return stack, scan.quote
 
 
+def closers_for(text: str, language: str) -> str | None:
+    """The closers of the brackets `text` leaves open, innermost first; None when it ends inside a string."""
+    stack, quote = open_brackets(text, _comment_mark(language), _quotes(language))
+    return None if quote else "".join(_PAIRS[c] for c in reversed(stack))
+
+
 def leading_closers(suffix: str, comment: str = "//", quotes: str = "\"'") -> int:
     """How many brackets the suffix closes that it did not open itself."""
     depth = closed = 0

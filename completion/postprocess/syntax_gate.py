@@ -18,6 +18,7 @@ import re
 from functools import lru_cache
 
 from completion import syntax
+from completion.postprocess.balance import closers_for
 from completion.postprocess.context import PostContext
 
 MAX_TRIALS = 24  # trial parses when trimming; each costs about one window parse
@@ -63,6 +64,21 @@ def closer_cuts(text: str) -> list[int]:
     return [i for i in range(len(text) - 1, 0, -1) if text[i] in _CLOSING and text[:i].strip()]
 
 
+def opened_at_end(text: str, language: str) -> str:
+    """Closers for what the completion leaves open when it ends by opening a bracket, else "".
+
+    `x = Wrapper(` / `query = new Observer(client, {` at the end of a line is
+    code that continues on the next lines (the arguments, the object), not a
+    mistake — measured with `tabstop eval`'s mid-identifier cases (masked files
+    have no suffix), the gate cut exactly such lines to `x = Wrapper` and cost
+    2 exact answers of 30. Such a completion is judged as if it were closed.
+    """
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] not in "([{":
+        return ""
+    return closers_for(stripped, language) or ""
+
+
 def check(text: str, ctx: PostContext) -> tuple[str, int]:
     """The gated text and how many parses it took (0: no grammar or nothing to check).
 
@@ -75,6 +91,8 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
       merge with it — `foo(a, ` + `b))` is one ERROR node either way. If cutting
       before a closing bracket or quote gives strictly fewer errors, the closer
       was the error: keep the longest such prefix.
+    - A completion that ends by opening a bracket is checked as if closed
+      (`opened_at_end`): the rest of the call or literal follows on later lines.
     At most MAX_TRIALS parses in all.
     """
     if not text.strip() or not syntax.supported(ctx.language):
@@ -86,16 +104,22 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
     parses = 1
     full = _errors(ctx.language, win, text)
 
-    def errors(cut: int) -> int:
+    def errors_of(middle: str) -> int:
         nonlocal parses
         parses += 1
-        return _errors(ctx.language, win, text[:cut].rstrip())
+        return _errors(ctx.language, win, middle)
+
+    def errors(cut: int) -> int:
+        return errors_of(text[:cut].rstrip())
 
     if full <= base:
         if full > 0:
             for cut in closer_cuts(text)[:MAX_TRIALS]:
                 if errors(cut) < full:
                     return text[:cut].rstrip(), parses
+        return text, parses
+    closers = opened_at_end(text, ctx.language)
+    if closers and errors_of(text.rstrip() + closers) <= base:
         return text, parses
     for cut in line_ends(text):
         if parses > MAX_TRIALS:

@@ -8,7 +8,7 @@ import pytest
 from completion.config import ContextSettings
 from completion.context.provider import RepositoryContext
 from completion.evaluation import arms
-from completion.evaluation.cases import build_cases, candidates_in_file, load_cases, save_cases
+from completion.evaluation.cases import VARIANTS, build_cases, candidates_in_file, line_rng, load_cases, save_cases
 from completion.evaluation.metrics import edit_similarity, exact_match, identifier_f1, percentile
 from completion.types import Request
 
@@ -60,10 +60,43 @@ def test_cases_are_cross_file_uses_with_the_rest_of_the_line_as_answer(shop):
         assert CHECKOUT[c.cursor_offset:].startswith(c.answer)
 
 
-async def test_masked_file_rule_the_answer_is_nowhere_the_pipeline_can_see(shop):
+def test_mid_identifier_cursor_sits_inside_the_name_and_the_answer_is_the_rest_of_the_line(shop):
     root, ctx = shop
     index = ctx.indexes[str(root.resolve())]
-    case = next(c for c in build_cases(index, 10, seed=1) if c.name == "compute_total")
+    lines = CHECKOUT.split("\n")
+    positions = set()
+    for seed in range(12):
+        cases = candidates_in_file(index, "shop/checkout.py", "python", "mid-identifier", seed)
+        assert {c.name for c in cases} == {"Invoice", "compute_total"}
+        for c in cases:
+            line = lines[c.line]
+            start = CHECKOUT.rfind("\n", 0, c.cursor_offset) + 1
+            column = c.cursor_offset - start
+            name_at = line.index(c.name)
+            typed = column - name_at
+            assert 1 <= typed <= len(c.name) - 2, (c.name, typed)  # inside: typed some, 2+ characters to go
+            assert c.answer == line[column:].rstrip() and c.answer.startswith(c.name[typed:])
+            assert c.variant == "mid-identifier" and c.defined_in == "shop/billing.py"
+            positions.add((c.name, typed))
+        assert cases == candidates_in_file(index, "shop/checkout.py", "python", "mid-identifier", seed)
+    assert len(positions) > 2  # the seed moves the cursor within the name
+
+
+def test_mid_identifier_skips_short_names_and_ids_differ_from_name_start():
+    place = VARIANTS["mid-identifier"]
+    assert place("    x = abc(1)", 8, "abc", line_rng("r", "f.py", 3, 0)) is None
+    assert place("    x = abcd(1)", 8, "abcd", line_rng("r", "f.py", 3, 0)) in (9, 10)
+    assert VARIANTS["name-start"]("    x = abcd(1)", 8, "abcd", line_rng("r", "f.py", 3, 0)) == 8
+    # The generator depends on the line and seed only (not on salted hashing or what ran before).
+    assert line_rng("r", "f.py", 3, 0).random() == line_rng("r", "f.py", 3, 0).random()
+    assert line_rng("r", "f.py", 3, 0).random() != line_rng("r", "f.py", 3, 1).random()
+
+
+@pytest.mark.parametrize("variant", ["name-start", "mid-identifier"])
+async def test_masked_file_rule_the_answer_is_nowhere_the_pipeline_can_see(shop, variant):
+    root, ctx = shop
+    index = ctx.indexes[str(root.resolve())]
+    case = next(c for c in build_cases(index, 10, seed=1, variant=variant) if c.name == "compute_total")
     masked = case.masked()
     answer_line = CHECKOUT.split("\n")[case.line]
     assert case.answer not in masked and answer_line not in masked
@@ -81,10 +114,11 @@ async def test_masked_file_rule_the_answer_is_nowhere_the_pipeline_can_see(shop)
     assert all(f.path != case.path for f in result.files)
 
 
-def test_cases_are_deterministic_and_round_trip(shop, tmp_path):
+@pytest.mark.parametrize("variant", ["name-start", "mid-identifier"])
+def test_cases_are_deterministic_and_round_trip(shop, tmp_path, variant):
     root, ctx = shop
     index = ctx.indexes[str(root.resolve())]
-    first, second = build_cases(index, 5, seed=3), build_cases(index, 5, seed=3)
+    first, second = build_cases(index, 5, seed=3, variant=variant), build_cases(index, 5, seed=3, variant=variant)
     assert first == second and first
     save_cases(first, tmp_path / "cases.json")
     assert load_cases(tmp_path / "cases.json") == first
@@ -108,3 +142,20 @@ def test_arms_are_data():
     assert not arms.select("in-file")[0].settings(ContextSettings()).enabled
     with pytest.raises(ValueError):
         arms.select("+nonsense")
+
+
+def test_arms_may_override_completion_settings():
+    from completion.config import CompletionSettings
+
+    plain, healed, no_gate, default = arms.select("in-file:no-heal,+both:heal,in-file:no-gate,in-file")
+    assert (plain.name, healed.name) == ("in-file:no-heal", "+both:heal")
+    base = CompletionSettings(token_healing=True, candidates=3)
+    assert not plain.completion_settings(base).token_healing and plain.completion_settings(base).candidates == 3
+    assert not plain.settings(ContextSettings()).enabled  # the context arm's overrides still apply
+    assert healed.completion_settings(CompletionSettings(token_healing=False)).token_healing
+    assert healed.settings(ContextSettings()).signatures
+    assert not no_gate.completion_settings(base).syntax_gate
+    assert default.completion_settings(base) == base
+    for bad in ("in-file:nonsense", "nonsense:heal", "in-file:heal,+both:what"):
+        with pytest.raises(ValueError):
+            arms.select(bad)

@@ -93,3 +93,23 @@ def test_window_inside_a_long_construct_starts_at_the_least_indented_line():
 def test_error_count():
     assert syntax.error_count(syntax.parse("python", "x = 1\n")) == 0
     assert syntax.error_count(syntax.parse("python", "x = (1\n")) >= 1
+
+
+@pytest.mark.parametrize("language,before,completion", [
+    # Lines of `tabstop eval`'s mid-identifier cases the gate used to cut to `… = ClosingTextIOWrapper`.
+    ("python", "def f(stream):\n    value = Closing", "TextIOWrapper("),
+    ("python", "def f():\n    with pytest.raises(TooManyRedi", "rectsError("),
+    ("typescript", "function f(client) {\n  const observer = new QueryObs", "erver(client, {"),
+    ("python", "def f():\n    data = ", "{"),
+])
+def test_gate_keeps_a_line_that_ends_by_opening_a_bracket(language, before, completion):
+    """The arguments follow on the next lines: incomplete, not wrong (even with nothing after the cursor)."""
+    assert syntax_gate.apply(completion, ctx(before, "", language)) == completion
+
+
+def test_gate_still_trims_what_stays_wrong_when_closed():
+    c = ctx("def f(a, b):\n    return foo(a, ", "\n\ndef g():\n    pass\n")
+    assert syntax_gate.apply("b)) + bar(", c) == "b)"  # closing the `bar(` does not fix the extra `)`
+    assert syntax_gate.opened_at_end("x = f(a, '(", "python") == ""  # inside a string: not an opener
+    assert syntax_gate.opened_at_end("g(x, [", "python") == "])"
+    assert syntax_gate.opened_at_end("g(x)", "python") == ""

@@ -1,0 +1,106 @@
+"""`tabstop eval` end to end with the real default model: the mid-identifier variant, healing on and off.
+
+A tiny repository (3 cross-file cases) keeps it to six model requests. What is
+checked is the harness's behaviour — cases, per-case records, the summary and
+resuming — not the model's accuracy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import server_env
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+BILLING = '''"""Billing helpers."""
+
+
+def compute_total(items, *, tax_rate: float = 0.0) -> float:
+    """Sum of item prices with tax."""
+    return sum(i.price for i in items) * (1 + tax_rate)
+
+
+class Invoice:
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+'''
+CHECKOUT = '''from shop.billing import compute_total, Invoice
+
+
+def checkout(cart, customer):
+    """Close a cart."""
+    invoice = Invoice(customer)
+    total = compute_total(cart.items, tax_rate=0.21)
+    return invoice, total
+'''
+REFUND = '''from shop.billing import Invoice
+
+
+def refund(order, customer):
+    """Money back."""
+    note = Invoice(order.customer)
+    return note
+'''
+
+
+def run_eval(repo: Path, out: Path, index: Path) -> subprocess.CompletedProcess:
+    threads = os.environ.get("TABSTOP_TEST_THREADS", "0")
+    cmd = [sys.executable, "-m", "lsp.cli", "--log-level", "info", "eval", str(repo), "--out", str(out),
+           "--cases", "3", "--variant", "mid-identifier", "--arms", "in-file:no-heal,in-file:heal",
+           "--candidates", "2", "--max-tokens", "16", "--deadline-ms", "120000", "--threads", threads]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env=server_env(TABSTOP_INDEX_DIR=str(index)))
+
+
+def test_mid_identifier_eval_with_and_without_healing(tmp_path):
+    repo = tmp_path / "shop_repo"
+    (repo / "shop").mkdir(parents=True)
+    (repo / "shop/__init__.py").write_text("# shop\n")
+    (repo / "shop/billing.py").write_text(BILLING)
+    (repo / "shop/checkout.py").write_text(CHECKOUT)
+    (repo / "shop/refund.py").write_text(REFUND)
+    out = tmp_path / "eval"
+    done = run_eval(repo, out, tmp_path / "index")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "greedy EM" in done.stdout and "in-file:no-heal vs in-file:heal" in done.stdout
+
+    cases = {c["id"]: c for c in json.loads((out / "cases.json").read_text())}
+    assert len(cases) == 3 and {c["variant"] for c in cases.values()} == {"mid-identifier"}
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["case_id"], r["arm"]) for r in rows) == sorted(
+        (c, a) for c in cases for a in ("in-file:no-heal", "in-file:heal"))
+    for r in rows:
+        case = cases[r["case_id"]]
+        original = (repo / case["path"]).read_text()
+        typed = original[: case["cursor_offset"]].rsplit("\n", 1)[-1]
+        assert r["step_ms"].get("analyze", -1) >= 0 and r["candidates"] >= 1
+        if r["arm"] == "in-file:heal":
+            # The partial name before the cursor is what healing cut and regenerated.
+            assert r["heal"] and typed.endswith(r["heal"]) and case["name"].startswith(r["heal"].strip())
+        else:
+            assert r["heal"] == ""
+        if r["candidates"] == 1:
+            assert r["prediction"] == r["greedy"]
+        if not r["post_changed"]:
+            assert r["greedy"] == r["raw"]  # nothing changed it: what was generated is what is scored
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["variant"] == "mid-identifier" and summary["settings"]["candidates"] == 2
+    heal, plain = summary["arms"]["in-file:heal"], summary["arms"]["in-file:no-heal"]
+    assert heal["healed_share"] == 1.0 and plain["healed_share"] == 0.0
+    for figure in ("greedy_exact_match", "gate_changed_share", "rank_differs", "syntax_gate_p95_ms"):
+        assert figure in heal
+    pair = summary["healing_pairs"]["in-file:no-heal vs in-file:heal"]
+    assert pair["cases"] == 3 and sum(v for k, v in pair.items() if k != "cases") == 3
+
+    # Resumable: a rerun finds every (case, arm) done and makes no new request.
+    again = run_eval(repo, out, tmp_path / "index")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len((out / "results.jsonl").read_text().splitlines()) == len(rows)
+    assert "[1/" not in again.stderr  # no progress lines: nothing was run
