@@ -51,6 +51,7 @@ class ContextSettings:
     exclude: list[str] = field(default_factory=lambda: list(SECRET_FILE_PATTERNS))
     max_files: int = 50000  # per workspace folder; the walk stops there (50,000: ~25 s at nice 10, +20 MB; docs/robustness.md)
     index_dir: str = ""  # where index databases live (default: the user cache dir; TABSTOP_INDEX_DIR)
+    sticky_lines: int = 24  # keep a document's context while the cursor stays this close to where it was gathered (KV reuse)
     max_windows: int = 8  # analogy candidates considered per request (after de-duplication)
     recent_edits: int = 16  # recently edited places remembered as analogy candidates
     keep_imports: bool = True  # offer the file's import block when the prefix window has cut it off

@@ -420,7 +420,10 @@ class CompletionEngine:
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
         t_ctx = time.perf_counter()
-        if self.context is not None and self.context_settings.enabled and context_budget > 0:
+        sticky = self._sticky_context(request, context_budget)
+        if sticky is not None:
+            ctx = sticky
+        elif self.context is not None and self.context_settings.enabled and context_budget > 0:
             try:
                 ctx = await self.context.gather(request, context_budget, count)
             except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:  # context is an extra: never fatal
@@ -430,6 +433,28 @@ class CompletionEngine:
                       suffix=window.suffix, heal=heal, context=ctx.files, context_paths=paths,
                       context_tokens=ctx.tokens, context_report=ctx.report,
                       context_ms=(time.perf_counter() - t_ctx) * 1000)
+
+    def _sticky_context(self, request: Request, context_budget: int) -> ContextResult | None:
+        """The document's previous context, if the cursor stayed within `context.stickyLines` of it.
+
+        Context comes first in the prompt, so a context that changes with every cursor move
+        throws away the whole KV cache (and a saved KV state of this file) even when the user
+        only moved down a few lines. Kept near its origin, only the prompt's tail changes.
+        Anchors whose context files changed are dropped by `context_changed`, so a kept
+        context is never stale; one that holds a window of this very file is not kept (the
+        cursor may have moved into it).
+        """
+        lines = self.context_settings.sticky_lines
+        prev = self._anchors.get(request.uri)
+        if lines <= 0 or prev is None or not prev.context or not self.context_settings.enabled:
+            return None
+        if prev.context_tokens > context_budget or abs(request.prefix.count("\n") - prev.before.count("\n")) > lines:
+            return None
+        own = relative_path(request.path, request.workspace_folders) if request.path else ""
+        if own and any(f.path == own for f in prev.context):
+            return None
+        return ContextResult(files=prev.context, tokens=prev.context_tokens, paths=prev.context_paths,
+                             report=tuple(f"{line} (kept)" for line in prev.context_report))
 
     def _affordable(self, prompt: Prompt) -> bool:
         """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""

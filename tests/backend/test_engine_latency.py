@@ -103,3 +103,53 @@ def test_prefetch_after_accept_answers_the_next_request(local_backend):
 
     nxt = asyncio.run(run())
     assert nxt.info.cache_hit  # answered by the prefetch started at accept time
+
+
+class CountingContext:
+    """The real RepositoryContext, counting how often the engine asks it to gather."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    async def gather(self, request, budget_tokens, count):
+        self.calls += 1
+        return await self.inner.gather(request, budget_tokens, count)
+
+
+def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reused(local_backend, tmp_path):
+    from completion.config import ContextSettings
+    from completion.context.provider import RepositoryContext
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "shapes.py").write_text("class Circle:\n    def __init__(self, radius):\n        self.radius = radius\n\n"
+                                    "    def area(self):\n        return 3.14159 * self.radius ** 2\n")
+    body = "from shapes import Circle\n\n\n" + "".join(
+        f"def size_{i}(r):\n    c = Circle(r)\n    return c.area() * {i}\n\n\n" for i in range(12))
+    path = root / "main.py"
+    path.write_text(body)
+    settings = ContextSettings(index_dir=str(tmp_path / "idx"))
+    inner = RepositoryContext(settings, [str(root)])
+    assert inner.wait_ready(30)
+    ctx = CountingContext(inner)
+    e = CompletionEngine(local_backend, CompletionSettings(deadline_ms=120_000, debounce=False, latency_budget_ms=0,
+                                                           cache=False, max_tokens=4), settings, context=ctx)
+
+    def at(line: int, rid: str) -> Request:
+        offset = sum(len(x) + 1 for x in body.split("\n")[:line])
+        return Request(uri=path.as_uri(), text=body, offset=offset, language="python", path=str(path),
+                       trigger="invoked", request_id=rid, workspace_folders=(str(root),))
+
+    try:
+        first = asyncio.run(e.complete(at(20, "a")))
+        assert first.info.context_tokens > 0 and ctx.calls == 1
+        near = asyncio.run(e.complete(at(26, "b")))  # six lines down: same context, only the tail is new
+        assert ctx.calls == 1 and near.info.context_tokens == first.info.context_tokens
+        assert any(line.endswith("(kept)") for line in near.info.context_report)
+        reused = near.info.prompt_tokens - near.info.prompt_tokens_evaluated
+        assert reused >= near.info.context_tokens  # the context at the start of the prompt was not evaluated again
+        far = asyncio.run(e.complete(at(55, "c")))  # far away: gathered again
+        assert ctx.calls == 2 and far.info.prompt_tokens > 0
+    finally:
+        inner.close()
