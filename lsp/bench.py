@@ -27,8 +27,12 @@ from pygls.lsp.client import LanguageClient
 
 from completion.languages import language_for
 
+# The naive pipeline: full prompt every time, nothing reused, and no deadline to cut it short
+# (with the configured 4 s deadline a cold ~1,500-token prompt never answers on 2 cores, and a
+# latency that is never measured gives no ratio).
 NAIVE = {
-    "completion": {"cache": False, "typedMiddle": False, "debounce": False, "latencyBudgetMs": 0, "prefetch": False},
+    "completion": {"cache": False, "typedMiddle": False, "debounce": False, "latencyBudgetMs": 0, "prefetch": False,
+                   "deadlineMs": 60000},
     "model": {"reusePrefix": False},
 }
 
@@ -96,7 +100,17 @@ def build_trace(files: list[Path], lines_per_file: int, seed: int, cps: float, m
 
 
 class BenchClient(LanguageClient):
-    pass
+    """pygls' client, quiet about the server's notifications (logs and status are not measured)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for method in ("window/logMessage", "tabstop/status", "$/progress", "window/showMessage"):
+            self.feature(method)(lambda params: None)
+
+
+def _retrieve(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()
 
 
 async def run_config(name: str, trace: Trace, settings: dict[str, Any], line_wait_s: float, log_path: str | None) -> RunStats:
@@ -173,6 +187,7 @@ async def run_config(name: str, trace: Trace, settings: dict[str, Any], line_wai
             context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic))
         started = time.perf_counter()
         fut = client.protocol.send_request_async(t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
+        fut.add_done_callback(_retrieve)  # a request cancelled and dropped still ends (-32800): not an error
         sent_at[msg_id] = started
         stats.sent += 1
         if ks.pause_ms < 0:  # end of the line: the developer pauses to read the suggestion
@@ -241,6 +256,8 @@ def summarize(s: RunStats) -> dict[str, Any]:
         "prompt_tokens_mean": round(statistics.mean([float(h["prompt_tokens"]) for h in generated]), 1) if generated else 0,
         "layouts": {k: sum(1 for h in generated if h.get("layout") == k) for k in ("full", "shrunk", "typed-middle")},
         "server_peak_rss_mb": round(s.peak_rss_mb, 1),
+        "answered_ms": [round(x, 1) for x in s.answered],
+        "history": hist,
     }
 
 
