@@ -94,6 +94,23 @@ def relative_path(path: str, folders: Sequence[str]) -> str:
     return os.path.basename(path)
 
 
+def _heal_text(request: Request, analysis: Analysis) -> str:
+    """The text cut from the prompt and regenerated under the healing constraint.
+
+    Besides the partial word (analysis.heal), a single trailing space on a line is cut:
+    BPE glues it to the next word (" math"), and when the user types that word the heal
+    (" math") must lie inside anchor.heal + typed (typed-middle). The same rule applies
+    to a fresh prompt and to a typed-middle one, so asking twice at the same place gives
+    the same prompt.
+    """
+    if analysis.heal:
+        return analysis.heal
+    line = request.line_prefix
+    if analysis.mode == "line" and line.endswith(" ") and line.rstrip() and not line.endswith("  "):
+        return " "
+    return ""
+
+
 def _common_prefix_len(a: str, b: str) -> int:
     n = min(len(a), len(b))
     if a[:n] == b[:n]:
@@ -387,7 +404,7 @@ class CompletionEngine:
         anchor = self._anchors.get(request.uri)
         if anchor is not None and s.typed_middle and not full:
             typed = typed_since(anchor, request.text, request.offset)
-            split = middle_and_heal(anchor, typed, analysis.heal) if typed is not None else None
+            split = middle_and_heal(anchor, typed, _heal_text(request, analysis)) if typed is not None else None
             if split is not None:
                 prompt = render(anchor, *split)
                 if full or self._affordable(prompt):
@@ -411,12 +428,8 @@ class CompletionEngine:
         s = self.settings
         count = self.backend.count_tokens
         window = cut_window(request.text, request.offset, prefix_budget, s.suffix_tokens, count)
-        heal = analysis.heal if window.prefix.endswith(analysis.heal) else ""
-        if not heal and analysis.mode == "line" and request.line_prefix.endswith(" ") \
-                and request.line_prefix.rstrip() and not request.line_prefix.endswith("  "):
-            # Cut a trailing space too: BPE glues it to the next word (" math"), and when the user
-            # types that word the heal (" math") must lie inside anchor.heal + typed (typed-middle).
-            heal = " "
+        heal = _heal_text(request, analysis)
+        heal = heal if window.prefix.endswith(heal) else ""
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
         t_ctx = time.perf_counter()

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("tabstop")
 
@@ -72,8 +73,9 @@ def _settings_from_args(args: argparse.Namespace):
         settings.model.n_threads = args.threads
     if args.max_tokens:
         settings.completion.max_tokens = args.max_tokens
-    if args.deadline_ms:
-        settings.completion.deadline_ms = args.deadline_ms
+    # One-shot: nobody is typing, so the editor's deadline (4 s, there to keep up with keystrokes)
+    # would only truncate the answer on a slow or busy machine. --deadline-ms sets one.
+    settings.completion.deadline_ms = args.deadline_ms or 60000
     # One-shot: the prompt is always cold, and the user asked for the best answer.
     settings.completion.latency_budget_ms = getattr(args, "latency_budget_ms", 0)
     repeat = getattr(args, "repeat", 1)
@@ -102,8 +104,6 @@ def cmd_complete(args: argparse.Namespace) -> int:
     from completion.languages import language_for
     from completion.types import Request
     from lsp.convert import LineIndex, PositionError, position_to_offset
-    from runtime.errors import ModelUnavailable
-    from runtime.factory import make_backend
 
     path = Path(args.file).resolve()
     try:
@@ -118,12 +118,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
         return 2
     settings = _settings_from_args(args)
     t0 = time.perf_counter()
-    backend = make_backend(settings.backend, settings.model, settings.remote)
-    try:
-        if hasattr(backend, "load_blocking"):
-            backend.load_blocking()
-    except ModelUnavailable as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+    backend = load_backend(settings)
+    if backend is None:
         return 3
     load_s = time.perf_counter() - t0
     root = args.workspace or str(path.parent)
@@ -183,8 +179,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from completion.evaluation.cases import VARIANTS, build_cases, load_cases, save_cases
     from completion.evaluation.quality import format_quality, healing_pairs, paired
     from completion.evaluation.runner import EvalRunner, format_table, summarize, timestamp
-    from runtime.errors import ModelUnavailable
-    from runtime.factory import make_backend
 
     try:
         arms = arm_registry.select(args.arms)
@@ -198,7 +192,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     settings = _settings_from_args(args)
     settings.completion.max_tokens = args.max_tokens or 24
-    settings.completion.deadline_ms = args.deadline_ms or 60000
     if args.prefix_tokens:
         settings.completion.prefix_tokens = args.prefix_tokens
     if args.budget:
@@ -230,12 +223,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not cases:
         print("tabstop: no cross-file cases found (does the repository import its own modules?)", file=sys.stderr)
         return 1
-    backend = make_backend(settings.backend, settings.model, settings.remote)
-    try:
-        if hasattr(backend, "load_blocking"):
-            backend.load_blocking()
-    except ModelUnavailable as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+    backend = load_backend(settings)
+    if backend is None:
         return 3
     runner = EvalRunner(backend, settings.completion, settings.context, arms, out / "results.jsonl",
                         fim_family=settings.model.fim_family)
@@ -279,6 +268,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for name, counts in pairs.items():
         print(f"\nexact match, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
+
+
+def load_backend(settings: Any) -> Any:
+    """The configured backend, loaded now (CLI commands want the model before they start);
+    None, after saying why on stderr, when the model is unavailable."""
+    from runtime.errors import ModelUnavailable
+    from runtime.factory import make_backend
+
+    backend = make_backend(settings.backend, settings.model, settings.remote)
+    try:
+        if hasattr(backend, "load_blocking"):
+            backend.load_blocking()
+    except ModelUnavailable as exc:
+        print(f"tabstop: {exc}", file=sys.stderr)
+        return None
+    return backend
 
 
 def cmd_model(args: argparse.Namespace) -> int:
@@ -335,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model")
     c.add_argument("--threads", type=int)
     c.add_argument("--max-tokens", type=int)
-    c.add_argument("--deadline-ms", type=int)
+    c.add_argument("--deadline-ms", type=int, help="stop generating after this (default 60000; the editor default is 4000)")
     c.add_argument("--latency-budget-ms", type=int, default=0, help="size the prompt to fit (0: full size)")
     c.add_argument("--workspace", help="workspace folder (default: the file's folder)")
     c.add_argument("--settings", help="JSON file with settings, as an editor would send them")

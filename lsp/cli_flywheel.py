@@ -157,8 +157,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from completion.flywheel.export import repo_files
     from completion.flywheel.simulate import SimClock, SimConfig, simulate
     from completion.flywheel.tracker import FeedbackTracker
-    from runtime.errors import ModelUnavailable
-    from runtime.factory import make_backend
 
     settings = _settings(args)
     if not args.db and not telemetry_enabled(settings.telemetry.enabled):
@@ -184,12 +182,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not files:
         print(f"tabstop: no source files found under {root}", file=sys.stderr)
         return 1
-    backend = make_backend(settings.backend, settings.model, settings.remote)
-    try:
-        if hasattr(backend, "load_blocking"):
-            backend.load_blocking()
-    except ModelUnavailable as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+    from lsp.cli import load_backend
+
+    backend = load_backend(settings)
+    if backend is None:
         return 3
     cache = None
     if args.generation_cache:

@@ -153,3 +153,14 @@ def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reuse
         assert ctx.calls == 2 and far.info.prompt_tokens > 0
     finally:
         inner.close()
+
+
+def test_asking_twice_at_the_same_place_builds_the_same_prompt(local_backend):
+    """After `return ` the trailing space is healed; the second, typed-middle prompt must heal it too
+    (it once put the bare space after <|fim_middle|> instead, and the 0.5B model answered `1`)."""
+    e = engine(local_backend, cache=False)
+    first = asyncio.run(e.complete(request(rid="a")))
+    second = asyncio.run(e.complete(request(rid="b")))
+    assert second.info.prompt_tokens == first.info.prompt_tokens
+    assert second.info.prompt_tokens_evaluated <= 1
+    assert [i.text for i in second.items] == [i.text for i in first.items]
