@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 import os
+import contextlib
 import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Callable, Iterator, Literal, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,24 @@ def configure(conn: sqlite3.Connection, *, wal: bool = True, busy_timeout_ms: in
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+
+
+@contextlib.contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception (KeyboardInterrupt included).
+
+    IMMEDIATE takes the write lock at the start, so a busy database fails here, before
+    any work, and several processes writing one file never deadlock on lock upgrades.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 def is_damage(exc: BaseException) -> bool:

@@ -9,11 +9,12 @@ nothing left to do.
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import Callable
 
 from sqlite_utils import Database
+
+from cache.safedb import immediate_transaction
 
 MIGRATIONS_TABLE = "_tabstop_migrations"
 Migration = Callable[[Database], None]
@@ -34,26 +35,16 @@ def applied(db: Database) -> list[str]:
 def migrate(db: Database, upto: int | None = None) -> list[str]:
     """Apply pending migrations (the first `upto` only, for tests of old schemas); return their names."""
     wanted = MIGRATIONS if upto is None else MIGRATIONS[:upto]
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    ran: list[str] = []
+    with immediate_transaction(db.conn) as conn:
         conn.execute(f"create table if not exists {MIGRATIONS_TABLE} (name text primary key, applied_at real)")
         done = {row[0] for row in conn.execute(f"select name from {MIGRATIONS_TABLE}")}
-        ran: list[str] = []
         for fn in wanted:
             if fn.__name__ in done:
                 continue
             fn(db)
             conn.execute(f"insert into {MIGRATIONS_TABLE} (name, applied_at) values (?, ?)", (fn.__name__, time.time()))
             ran.append(fn.__name__)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-        raise
     return ran
 
 

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 
-from cache.safedb import move_aside, open_database
+from cache.safedb import immediate_transaction, move_aside, open_database
 from cache.telemetry.migrations import migrate
 from cache.telemetry.redact import redact
 
@@ -134,20 +134,10 @@ class TelemetryStore:
         rows = [self._row(e) for e in events]
         if not rows:
             return 0
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            columns = sorted({k for r in rows for k in r})
-            sql = f"insert into events ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+        columns = sorted({k for r in rows for k in r})
+        sql = f"insert into events ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+        with immediate_transaction(self.db.conn) as conn:
             conn.executemany(sql, [tuple(r.get(c) for c in columns) for r in rows])
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-            raise
         return len(rows)
 
     # -- bounds ----------------------------------------------------------------------------
