@@ -15,21 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import server_env
+from tests.unit.test_eval_cases import BILLING  # the same billing module as the pure tests
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-BILLING = '''"""Billing helpers."""
-
-
-def compute_total(items, *, tax_rate: float = 0.0) -> float:
-    """Sum of item prices with tax."""
-    return sum(i.price for i in items) * (1 + tax_rate)
-
-
-class Invoice:
-    def __init__(self, customer: str) -> None:
-        self.customer = customer
-'''
 CHECKOUT = '''from shop.billing import compute_total, Invoice
 
 
