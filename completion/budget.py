@@ -27,6 +27,16 @@ class SpeedModel:
     def expected_ms(self, eval_tokens: int, gen_tokens: int) -> float:
         return 1000 * (eval_tokens / self.prompt_tps + gen_tokens / self.gen_tps)
 
+    def affordable_gen_tokens(self, budget_ms: float, eval_tokens: int, requested: int, floor: int) -> int:
+        """Tokens to generate so that evaluating `eval_tokens` and generating fit `budget_ms`.
+
+        Never above `requested`, never below `floor` (a suggestion cut shorter than that is
+        not worth showing); a block cut here loses its incomplete last line in post-processing.
+        """
+        left_ms = budget_ms - 1000 * eval_tokens / self.prompt_tps
+        fit = int(left_ms / 1000 * self.gen_tps)
+        return min(requested, max(floor, fit))
+
     def affordable_eval_tokens(self, budget_ms: float, gen_tokens: int) -> int:
         left_ms = budget_ms - 1000 * gen_tokens / self.gen_tps
         return max(0, int(left_ms / 1000 * self.prompt_tps))

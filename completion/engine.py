@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 RECENT_LIMIT = 512
 EXPECTED_GEN_TOKENS = 8  # a typical rest-of-line completion, for latency estimates
 MIN_PREFIX_TOKENS = 192  # below this the model lacks the context to be useful
+MIN_AUTOMATIC_TOKENS = 12  # the latency budget never cuts an automatic request's generation below this
 _KV_PROMPTS = 5  # the live prompt + runtime.config.LocalModelSettings.kv_states (4 by default)
 
 
@@ -321,9 +322,12 @@ class CompletionEngine:
         info.context_ms = built.anchor.context_ms if not built.reused_anchor else 0.0
         info.prompt_text = built.prompt.text
         info.extra_layout = "typed-middle" if built.reused_anchor else ("shrunk" if built.shrunk else "full")
+        max_tokens = s.max_tokens if analysis.mode == "block" else min(s.max_tokens, s.max_line_tokens)
+        if request.trigger == "automatic":
+            max_tokens = self._affordable_gen_tokens(built.prompt, max_tokens, (time.perf_counter() - t0) * 1000)
         gen = GenerationRequest(
             prompt=built.prompt,
-            max_tokens=s.max_tokens if analysis.mode == "block" else min(s.max_tokens, s.max_line_tokens),
+            max_tokens=max_tokens,
             temperature=s.temperature,
             deadline=time.monotonic() + s.deadline_ms / 1000,
             should_stop=stop_rule(built.post),
@@ -469,13 +473,29 @@ class CompletionEngine:
         return ContextResult(files=prev.context, tokens=prev.context_tokens, paths=prev.context_paths,
                              report=tuple(f"{line} (kept)" for line in prev.context_report))
 
+    def _new_tokens(self, prompt: Prompt) -> int:
+        """Prompt tokens the backend will have to evaluate (an estimate: what its KV cache lacks)."""
+        common = max((_common_prefix_len(prompt.text, held) for held in self._kv_prompts), default=0)
+        return self.backend.count_tokens(prompt.text[common:]) if common < len(prompt.text) else 1
+
     def _affordable(self, prompt: Prompt) -> bool:
         """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""
         if self.backend.name != "local" or self.settings.latency_budget_ms <= 0:
             return True
-        common = max((_common_prefix_len(prompt.text, held) for held in self._kv_prompts), default=0)
-        new_tokens = self.backend.count_tokens(prompt.text[common:]) if common < len(prompt.text) else 1
-        return self.speed.expected_ms(new_tokens, EXPECTED_GEN_TOKENS) <= self.settings.latency_budget_ms
+        return self.speed.expected_ms(self._new_tokens(prompt), EXPECTED_GEN_TOKENS) <= self.settings.latency_budget_ms
+
+    def _affordable_gen_tokens(self, prompt: Prompt, requested: int, spent_ms: float) -> int:
+        """Automatic requests: generate no more than what fits the latency budget after the prompt.
+
+        A 64-token block takes ~1.8 s on 2 cores, past the budget on its own; the user is
+        still typing and would rather see the first lines in time. Invoked requests (the
+        user asked) get the full length.
+        """
+        s = self.settings
+        if self.backend.name != "local" or s.latency_budget_ms <= 0:
+            return requested
+        return self.speed.affordable_gen_tokens(s.latency_budget_ms - spent_ms, self._new_tokens(prompt), requested,
+                                                MIN_AUTOMATIC_TOKENS)
 
     def _remember_prompt(self, text: str) -> None:
         """Track the prompts whose KV the backend holds: the same prompt evolved replaces its older self."""

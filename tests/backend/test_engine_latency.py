@@ -164,3 +164,15 @@ def test_asking_twice_at_the_same_place_builds_the_same_prompt(local_backend):
     assert second.info.prompt_tokens == first.info.prompt_tokens
     assert second.info.prompt_tokens_evaluated <= 1
     assert [i.text for i in second.items] == [i.text for i in first.items]
+
+
+def test_automatic_requests_generate_only_what_fits_the_latency_budget(local_backend):
+    """A block after `:` asks for up to 64 tokens (~1.8 s); an automatic request gets what fits the budget."""
+    doc = "def parse_config(path):\n    "
+    e = CompletionEngine(local_backend, CompletionSettings(deadline_ms=120_000, debounce=False, cache=False,
+                                                           latency_budget_ms=300, max_tokens=64))
+    auto = asyncio.run(e.complete(request(doc, len(doc), rid="a", trigger="automatic")))
+    assert auto.info.mode == "block"
+    assert auto.info.generated_tokens <= 12  # 300 ms leaves nothing above the floor
+    invoked = asyncio.run(e.complete(request(doc, len(doc), rid="b", trigger="invoked")))
+    assert invoked.info.generated_tokens > 12  # the user asked: the full length
