@@ -94,7 +94,14 @@ def _check(conn: sqlite3.Connection, check: Check) -> None:
         return
     rows = conn.execute("PRAGMA quick_check" if check == "quick" else "PRAGMA integrity_check").fetchall()
     if [r[0] for r in rows] != ["ok"]:
-        raise DatabaseDamaged("; ".join(str(r[0]) for r in rows[:5]))
+        raise DatabaseDamaged(damage_summary([str(r[0]) for r in rows]))
+
+
+def damage_summary(problems: Sequence[str]) -> str:
+    """One log line for an integrity check's report: its rows often span several lines
+    ("*** in database main ***\nPage 3: …") and a damaged file reports hundreds."""
+    first = " ".join(problems[0].split())[:200] if problems else "unknown damage"
+    return f"{first} ({len(problems)} problem{'s' if len(problems) != 1 else ''} reported)"
 
 
 def _connect(path: Path, *, check: Check, wal: bool, timeout: float, check_same_thread: bool,

@@ -61,15 +61,27 @@ def test_truncated_database_is_detected(tmp_path):
     assert db.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
 
 
-def test_corrupted_page_is_detected_by_the_check(tmp_path):
+def test_corrupted_page_is_detected_by_the_check(tmp_path, caplog):
     path = tmp_path / "t.db"
     filled(path)
     with open(path, "r+b") as fh:  # scribble over a few pages in the middle (the header stays valid)
         fh.seek(path.stat().st_size // 2)
         fh.write(os.urandom(4096 * 3))
-    db = open_database(path, setup=schema)
+    with caplog.at_level(logging.WARNING):
+        db = open_database(path, setup=schema)
     assert db.recovered_from is not None
     assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    damage = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert damage and all("\n" not in m for m in damage)  # one log line, however much the check reported
+
+
+def test_damage_report_is_one_line():
+    from cache.safedb import damage_summary
+
+    report = ["*** in database main ***\nPage 3: btreeInitPage() returns error code 11\nPage 4: never used"] * 40
+    line = damage_summary(report)
+    assert "\n" not in line and line.startswith("*** in database main *** Page 3") and "40 problems" in line
+    assert len(line) < 260
 
 
 def test_directory_in_place_of_the_file(tmp_path):
