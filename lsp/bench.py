@@ -27,6 +27,8 @@ from pygls.lsp.client import LanguageClient
 
 from completion.languages import language_for
 
+from lsp.console import say
+
 # The naive pipeline: full prompt every time, nothing reused, and no deadline to cut it short
 # (with the configured 4 s deadline a cold ~1,500-token prompt never answers on 2 cores, and a
 # latency that is never measured gives no ratio).
@@ -282,17 +284,17 @@ def main(args) -> int:
             continue
         stats = asyncio.run(run_config(name, trace, settings, args.line_wait, args.server_log))
         results.append(summarize(stats))
-    print(f"trace: {len(trace.strokes)} keystrokes over {len(trace.files)} files, {args.cps} chars/s, seed {args.seed}")
+    say(f"trace: {len(trace.strokes)} keystrokes over {len(trace.files)} files, {args.cps} chars/s, seed {args.seed}")
     cols = ["config", "requests", "answered", "p50_ms", "p95_ms", "p99_ms", "cache_share", "cancelled_share",
             "deadline_share", "evaluated_mean", "prompt_tokens_mean", "server_peak_rss_mb"]
-    print(" | ".join(cols))
+    say(" | ".join(cols))
     for r in results:
-        print(" | ".join(str(r[c]) for c in cols))
+        say(" | ".join(str(r[c]) for c in cols))
     for r in results:
-        print(f"{r['config']}: layouts {r['layouts']}, cache-hit server latency p95 {r['cache_hit_p95_ms_server']} ms")
+        say(f"{r['config']}: layouts {r['layouts']}, cache-hit server latency p95 {r['cache_hit_p95_ms_server']} ms")
     if len(results) == 2 and results[0]["p50_ms"] == results[0]["p50_ms"]:
         ratio = results[1]["p50_ms"] / results[0]["p50_ms"] if results[0]["p50_ms"] else float("nan")
-        print(f"p50 naive / tabstop = {ratio:.1f}x")
+        say(f"p50 naive / tabstop = {ratio:.1f}x")
     if args.json:
         Path(args.json).write_text(json.dumps({"trace": {"keystrokes": len(trace.strokes), "files": [f for f, _ in trace.files]},
                                                "results": results}, indent=2))

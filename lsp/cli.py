@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lsp.console import say
+
 log = logging.getLogger("tabstop")
 
 
@@ -30,7 +32,10 @@ def _setup_logging(level: str, log_file: str | None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from lsp import console
     from lsp.server import build_server
+
+    console.serving()  # from here on stdout is the protocol: console output would corrupt it
 
     server = build_server()
     if args.tcp:
@@ -109,12 +114,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"tabstop: cannot read {path}: {exc}", file=sys.stderr)
+        log.error(f"cannot read {path}: {exc}")
         return 2
     try:
         offset = position_to_offset(LineIndex.of(text), args.line, args.character, "utf-32")
     except PositionError as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return 2
     settings = _settings_from_args(args)
     t0 = time.perf_counter()
@@ -144,31 +149,30 @@ def cmd_complete(args: argparse.Namespace) -> int:
     response = results[-1]
     info = response.info
     if args.show_prompt:
-        print("----- prompt -----")
+        say("----- prompt -----")
         for line in info.context_report:
-            print(f"  context: {line}")
-        print(info.prompt_text)
-        print("----- end of prompt -----")
+            say(f"  context: {line}")
+        say(info.prompt_text)
+        say("----- end of prompt -----")
     if args.json:
-        print(json.dumps({
+        say(json.dumps({
             "completion": response.items[0].text if response.items else "",
             "runs": [vars(r.info) | {"prompt_text": None} for r in results],
             "load_s": load_s,
         }, indent=2, default=str))
         return 0
     if response.items:
-        print(response.items[0].text)
+        say(response.items[0].text)
     else:
-        print(f"(no completion: {info.skipped or info.stop_reason})")
+        say(f"(no completion: {info.skipped or info.stop_reason})")
     sys.stdout.flush()
-    print("\n-----", file=sys.stderr)
-    print(f"model {info.model} ({info.backend}), loaded in {load_s:.2f}s; mode {info.mode}, stop {info.stop_reason}",
-          file=sys.stderr)
+    say("\n-----", err=True)
+    say(f"model {info.model} ({info.backend}), loaded in {load_s:.2f}s; mode {info.mode}, stop {info.stop_reason}", err=True)
     for i, r in enumerate(results, 1):
         ri = r.info
-        print(f"run {i}: {ri.total_ms:.0f} ms total | prompt {ri.prompt_tokens} tokens, {ri.prompt_tokens_evaluated} "
+        say(f"run {i}: {ri.total_ms:.0f} ms total | prompt {ri.prompt_tokens} tokens, {ri.prompt_tokens_evaluated} "
               f"evaluated ({ri.prompt_tokens - ri.prompt_tokens_evaluated} reused) in {ri.prompt_ms:.0f} ms | "
-              f"{ri.generated_tokens} tokens generated in {ri.generate_ms:.0f} ms", file=sys.stderr)
+              f"{ri.generated_tokens} tokens generated in {ri.generate_ms:.0f} ms", err=True)
     return 0
 
 
@@ -183,10 +187,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         arms = arm_registry.select(args.arms)
     except ValueError as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return 2
     if args.variant not in VARIANTS:
-        print(f"tabstop: unknown variant {args.variant}; known: {', '.join(VARIANTS)}", file=sys.stderr)
+        log.error(f"unknown variant {args.variant}; known: {', '.join(VARIANTS)}")
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -208,8 +212,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         log.info("reusing %d cases from %s", len(cases), cases_path)
         stale = sorted({c.variant for c in cases} - {args.variant})
         if stale:
-            print(f"tabstop: {cases_path} holds {', '.join(stale)} cases, not {args.variant}: "
-                  "use another --out or --rebuild", file=sys.stderr)
+            log.error(f"{cases_path} holds {', '.join(stale)} cases, not {args.variant}: "
+                  "use another --out or --rebuild")
             return 2
     else:
         cases = []
@@ -221,7 +225,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             context.close()
         save_cases(cases, cases_path)
     if not cases:
-        print("tabstop: no cross-file cases found (does the repository import its own modules?)", file=sys.stderr)
+        log.error("no cross-file cases found (does the repository import its own modules?)")
         return 1
     backend = load_backend(settings)
     if backend is None:
@@ -260,13 +264,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     }
     (out / "summary.json").write_text(json.dumps(report, indent=2))
     if args.json:
-        print(json.dumps(report, indent=2))
+        say(json.dumps(report, indent=2))
         return 0
-    print(format_table(summary))
-    print()
-    print(format_quality(summary))
+    say(format_table(summary))
+    say()
+    say(format_quality(summary))
     for name, counts in pairs.items():
-        print(f"\nexact match, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        say(f"\nexact match, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 
@@ -281,7 +285,7 @@ def load_backend(settings: Any) -> Any:
         if hasattr(backend, "load_blocking"):
             backend.load_blocking()
     except ModelUnavailable as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return None
     return backend
 
@@ -295,20 +299,20 @@ def cmd_model(args: argparse.Namespace) -> int:
             path = registry.models_dir() / spec.filename
             state = "installed" if path.is_file() else "not installed"
             alias = " (default)" if registry.ALIASES.get("default") == name else ""
-            print(f"{name}{alias}: {spec.size / 1e6:.0f} MB, {spec.fim_family} FIM, {state} — {spec.description}")
+            say(f"{name}{alias}: {spec.size / 1e6:.0f} MB, {spec.fim_family} FIM, {state} — {spec.description}")
         return 0
     name = args.name or "default"
     try:
         if args.action == "path":
             path, _ = registry.resolve(name)
-            print(path)
+            say(path)
         elif args.action == "verify":
             path, spec = registry.resolve(name, verify_hash=True)
-            print(f"{path}: OK" + (f" (sha256 {spec.sha256})" if spec else " (not a registry model: no hash to check)"))
+            say(f"{path}: OK" + (f" (sha256 {spec.sha256})" if spec else " (not a registry model: no hash to check)"))
         elif args.action == "fetch":
-            print(registry.fetch(name, force=args.force))
+            say(registry.fetch(name, force=args.force))
     except ModelUnavailable as exc:
-        print(f"tabstop: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return 1
     return 0
 

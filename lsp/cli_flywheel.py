@@ -12,8 +12,9 @@ import asyncio
 import json
 import logging
 import os
-import sys
 from pathlib import Path
+
+from lsp.console import say
 
 log = logging.getLogger("tabstop")
 
@@ -52,8 +53,7 @@ def _records(path: Path, days: float | None = None):
     from completion.flywheel.dataset import build_records
 
     if not path.is_file():
-        print(f"tabstop: no telemetry database at {path} (nothing recorded yet, or telemetry is off)",
-              file=sys.stderr)
+        log.error(f"no telemetry database at {path} (nothing recorded yet, or telemetry is off)")
         return None
     since = time.time() - days * 86400 if days else None
     with TelemetryStore(path) as store:
@@ -77,17 +77,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
                     "accepted": g.accepted, "partial": g.partial, "rejected": g.rejected,
                     "accepted_chars": g.accepted_chars, "mean_latency_ms": g.mean_latency,
                     "survival": g.mean_survival}
-        print(json.dumps({"db": str(path), "requests": summary.requests, "hidden": summary.hidden,
+        say(json.dumps({"db": str(path), "requests": summary.requests, "hidden": summary.hidden,
                           "skipped": summary.skipped, "total": group(summary.total),
                           "by": {k: [group(g) for g in v] for k, v in summary.groups.items()}}, indent=2))
     else:
-        print(f"telemetry: {path}")
-        print(format_text(summary))
+        say(f"telemetry: {path}")
+        say(format_text(summary))
     if args.html:
         out = Path(args.html)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render_html(summary, source=str(path)), encoding="utf-8")
-        print(f"report written to {out}", file=sys.stderr)
+        say(f"report written to {out}", err=True)
     return 0
 
 
@@ -106,16 +106,16 @@ def cmd_train_filter(args: argparse.Namespace) -> int:
                                      threshold=threshold, skip_threshold=settings.filter.skip_threshold,
                                      max_accepted_loss=args.max_accepted_loss, seed=args.seed)
     except NotEnoughData as exc:
-        print(f"tabstop: not enough data to train the filter: {exc}. Keep using Tabstop (or run "
-              f"`tabstop flywheel simulate`) and try again; until then every suggestion is shown.", file=sys.stderr)
+        log.error(f"not enough data to train the filter: {exc}. Keep using Tabstop (or run "
+              f"`tabstop flywheel simulate`) and try again; until then every suggestion is shown.")
         return 1
     out = _model_path(args, settings)
     model.save(out)
     if args.json:
-        print(json.dumps(report.to_dict() | {"model": str(out)}, indent=2))
+        say(json.dumps(report.to_dict() | {"model": str(out)}, indent=2))
     else:
-        print(format_report(report))
-        print(f"\nfilter model saved to {out}; servers load it at start-up")
+        say(format_report(report))
+        say(f"\nfilter model saved to {out}; servers load it at start-up")
     return 0
 
 
@@ -142,7 +142,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                                                         if settings.model.fim_family != "auto" else "qwen")
     repo_name = os.path.basename(os.path.abspath(args.repo))
     write_jsonl(chained(), Path(args.out), family=family, repo=repo_name, report=report)
-    print(f"wrote {report.written} FIM examples to {args.out} ({family} tokens): "
+    say(f"wrote {report.written} FIM examples to {args.out} ({family} tokens): "
           f"{dict(report.by_source)} by source, {dict(report.by_kind)} by kind; "
           f"{report.duplicates} duplicates and {report.secrets_dropped} spans with secrets dropped; "
           f"{report.files} repository files read")
@@ -160,7 +160,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if not args.db and not telemetry_enabled(settings.telemetry.enabled):
-        print("tabstop: telemetry is off; pass --db FILE to write simulated events somewhere", file=sys.stderr)
+        log.error("telemetry is off; pass --db FILE to write simulated events somewhere")
         return 1
     path = _db_path(args, settings)
     if args.model:
@@ -180,7 +180,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.include:
         files = [f for f in files if any(f.relative_to(root).as_posix().startswith(p) for p in args.include)]
     if not files:
-        print(f"tabstop: no source files found under {root}", file=sys.stderr)
+        log.error(f"no source files found under {root}")
         return 1
     from lsp.cli import load_backend
 
@@ -215,7 +215,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         dropped = cache.prune() if args.prune_cache else 0
         log.warning("generation cache %s: %d hits, %d misses, %d entries added, %d unused dropped",
                     args.generation_cache, cache.hits, cache.misses, added, dropped)
-    print(json.dumps({
+    say(json.dumps({
         "db": str(path), "files": result.files, "requests": result.requests, "suggestions": result.suggestions,
         "accepted": result.accepted, "partial": result.partial, "rejected_explicit": result.rejected_explicit,
         "not_taken": result.not_taken, "empty": result.empty,
