@@ -72,6 +72,7 @@ class _Built:
     anchor: Anchor
     reused_anchor: bool
     shrunk: bool  # prompt was cut below the configured budgets to meet the latency budget
+    new_tokens: int | None = None  # prompt tokens the KV cache lacks, when the latency budget applies
 
 
 def sends_off_machine(backend: Backend) -> bool:
@@ -323,8 +324,13 @@ class CompletionEngine:
         info.prompt_text = built.prompt.text
         info.extra_layout = "typed-middle" if built.reused_anchor else ("shrunk" if built.shrunk else "full")
         max_tokens = s.max_tokens if analysis.mode == "block" else min(s.max_tokens, s.max_line_tokens)
-        if request.trigger == "automatic":
-            max_tokens = self._affordable_gen_tokens(built.prompt, max_tokens, (time.perf_counter() - t0) * 1000)
+        if request.trigger == "automatic" and built.new_tokens is not None:
+            # Generate only what fits the budget after the prompt: a 64-token block takes ~1.8 s
+            # on 2 cores, and a user still typing would rather see its first lines in time.
+            # Invoked requests (the user asked) get the full length.
+            spent_ms = (time.perf_counter() - t0) * 1000
+            max_tokens = self.speed.affordable_gen_tokens(s.latency_budget_ms - spent_ms, built.new_tokens,
+                                                          max_tokens, MIN_AUTOMATIC_TOKENS)
         gen = GenerationRequest(
             prompt=built.prompt,
             max_tokens=max_tokens,
@@ -411,15 +417,17 @@ class CompletionEngine:
             split = middle_and_heal(anchor, typed, _heal_text(request, analysis)) if typed is not None else None
             if split is not None:
                 prompt = render(anchor, *split)
-                if full or self._affordable(prompt):
-                    return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, True, False)
+                cost = self._cost(prompt)
+                if self._affordable(cost):
+                    return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, True, False, cost)
 
         prefix_budget, context_budget = s.prefix_tokens, self.context_settings.budget_tokens
         for attempt in range(3):
             anchor = await self._new_anchor(request, analysis, prefix_budget, context_budget)
             prompt = render(anchor, "", anchor.heal)
-            if full or attempt == 2 or self._affordable(prompt):
-                return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, False, attempt > 0)
+            cost = None if full else self._cost(prompt)
+            if full or attempt == 2 or self._affordable(cost):
+                return _Built(prompt, replace(post, suffix=anchor.suffix), anchor, False, attempt > 0, cost)
             # Too slow to evaluate cold within the latency budget: drop context first, then prefix.
             affordable = self.speed.affordable_eval_tokens(s.latency_budget_ms, EXPECTED_GEN_TOKENS)
             # Halve both: the best-scored context (a signature the cursor needs) is small and
@@ -473,29 +481,17 @@ class CompletionEngine:
         return ContextResult(files=prev.context, tokens=prev.context_tokens, paths=prev.context_paths,
                              report=tuple(f"{line} (kept)" for line in prev.context_report))
 
-    def _new_tokens(self, prompt: Prompt) -> int:
-        """Prompt tokens the backend will have to evaluate (an estimate: what its KV cache lacks)."""
+    def _cost(self, prompt: Prompt) -> int | None:
+        """Prompt tokens the backend will have to evaluate (an estimate: what its KV cache lacks);
+        None when no latency budget applies (remote backend, or the budget is off)."""
+        if self.backend.name != "local" or self.settings.latency_budget_ms <= 0:
+            return None
         common = max((_common_prefix_len(prompt.text, held) for held in self._kv_prompts), default=0)
         return self.backend.count_tokens(prompt.text[common:]) if common < len(prompt.text) else 1
 
-    def _affordable(self, prompt: Prompt) -> bool:
-        """Would evaluating this prompt (less what the KV cache already holds) fit the latency budget?"""
-        if self.backend.name != "local" or self.settings.latency_budget_ms <= 0:
-            return True
-        return self.speed.expected_ms(self._new_tokens(prompt), EXPECTED_GEN_TOKENS) <= self.settings.latency_budget_ms
-
-    def _affordable_gen_tokens(self, prompt: Prompt, requested: int, spent_ms: float) -> int:
-        """Automatic requests: generate no more than what fits the latency budget after the prompt.
-
-        A 64-token block takes ~1.8 s on 2 cores, past the budget on its own; the user is
-        still typing and would rather see the first lines in time. Invoked requests (the
-        user asked) get the full length.
-        """
-        s = self.settings
-        if self.backend.name != "local" or s.latency_budget_ms <= 0:
-            return requested
-        return self.speed.affordable_gen_tokens(s.latency_budget_ms - spent_ms, self._new_tokens(prompt), requested,
-                                                MIN_AUTOMATIC_TOKENS)
+    def _affordable(self, cost: int | None) -> bool:
+        """Would evaluating that many prompt tokens fit the latency budget?"""
+        return cost is None or self.speed.expected_ms(cost, EXPECTED_GEN_TOKENS) <= self.settings.latency_budget_ms
 
     def _remember_prompt(self, text: str) -> None:
         """Track the prompts whose KV the backend holds: the same prompt evolved replaces its older self."""
