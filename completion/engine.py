@@ -104,10 +104,17 @@ def _heal_text(request: Request, analysis: Analysis) -> str:
     (" math") must lie inside anchor.heal + typed (typed-middle). The same rule applies
     to a fresh prompt and to a typed-middle one, so asking twice at the same place gives
     the same prompt.
+
+    On a line of indentation only, its last character is cut: Qwen's pre-tokenizer splits
+    `        click` as 7 spaces + ` click`, so a prompt ending in all 8 spaces is a split the
+    model never saw, and the 0.5B model answered `    click.echo(…)` (4 spaces too many)
+    at the start of indented statements in the context benchmark.
     """
     if analysis.heal:
         return analysis.heal
     line = request.line_prefix
+    if line and not line.strip(" \t"):
+        return line[-1]
     if analysis.mode == "line" and line.endswith(" ") and line.rstrip() and not line.endswith("  "):
         return " "
     return ""
@@ -322,6 +329,7 @@ class CompletionEngine:
         info.context_report = list(built.anchor.context_report)
         info.context_ms = built.anchor.context_ms if not built.reused_anchor else 0.0
         info.prompt_text = built.prompt.text
+        info.heal = built.prompt.heal  # what the prompt actually cut (a trailing space or indent too)
         info.extra_layout = "typed-middle" if built.reused_anchor else ("shrunk" if built.shrunk else "full")
         max_tokens = s.max_tokens if analysis.mode == "block" else min(s.max_tokens, s.max_line_tokens)
         if request.trigger == "automatic" and built.new_tokens is not None:

@@ -169,3 +169,18 @@ async def test_candidate_budget_bounds_the_alternatives(local_backend):
                               branch_budget_ms=0.001)
     result = await local_backend.generate(tight, CancelToken())
     assert result.text and result.alternatives == []  # the main candidate is never cut by the budget
+
+
+async def test_engine_heals_the_last_indent_character(local_backend):
+    """At the start of an indented statement the prompt must not end in the whole indent run:
+    Qwen splits `        click` as 7 spaces + ` click`, and without the cut the 0.5B model
+    answered with 4 spaces too many (`    click.echo(…)`)."""
+    settings = CompletionSettings(deadline_ms=SLOW, cache=False, candidates=1, max_tokens=24)
+    engine = CompletionEngine(local_backend, settings)
+    text = ("import click\n\n\ndef test_datetime_option(runner):\n    @click.command()\n"
+            "    @click.option('--start_date', type=click.DateTime(formats=['%A %B %d, %Y']))\n"
+            "    def cli(start_date):\n        ")
+    response = await engine.complete(Request(uri="file:///c.py", text=text, offset=len(text), language="python"))
+    assert response.info.heal == " "
+    assert response.items, response.info
+    assert not response.items[0].text[:1].isspace(), response.items[0].text
