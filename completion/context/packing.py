@@ -17,6 +17,7 @@ from completion.context.candidates import Candidate
 from runtime.backend import ContextFile
 
 STICKY_BONUS = 0.25  # relative score bonus for items the previous request used
+MAX_CHARS_PER_TOKEN = 8  # code averages ~3.5 characters per token; above 8 is rare (long runs)
 
 
 def item_overhead(path: str, count: Callable[[str], int]) -> int:
@@ -26,23 +27,31 @@ def item_overhead(path: str, count: Callable[[str], int]) -> int:
 
 def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], int],
          previous: Sequence[str] = (), sticky: float = STICKY_BONUS) -> list[Candidate]:
-    """The chosen candidates (with costs); their total cost never exceeds `budget`."""
+    """The chosen candidates (with costs); their total cost never exceeds `budget`.
+
+    Costs are counted lazily, best candidate first: a request offers ~16 candidates and the
+    budget takes a handful, and tokenizing them all was 18% of retrieval time on the
+    2,000-file benchmark. A candidate whose text cannot fit even at MAX_CHARS_PER_TOKEN is
+    skipped without being tokenized (a too-low guess only skips one that might have fit).
+    """
     if budget <= 0:
         return []
     prev = set(previous)
-    costed = []
-    for c in candidates:
-        cost = count(c.text) + item_overhead(c.path, count)
-        if 0 < cost <= budget and c.score > 0:
-            costed.append(c.with_cost(cost))
-    value = {c.key: c.score * (1 + sticky if c.key in prev else 1) for c in costed}
-    costed.sort(key=lambda c: (-value[c.key], c.cost, c.key))
+    live = [c for c in candidates if c.score > 0 and c.text]
+    value = {c.key: c.score * (1 + sticky if c.key in prev else 1) for c in live}
+    live.sort(key=lambda c: (-value[c.key], len(c.text), c.key))
     chosen: list[Candidate] = []
     used = 0
-    for c in costed:
-        if used + c.cost <= budget:
-            chosen.append(c)
-            used += c.cost
+    for c in live:
+        room = budget - used
+        if room <= 0:
+            break
+        if len(c.text) > room * MAX_CHARS_PER_TOKEN:
+            continue
+        cost = count(c.text) + item_overhead(c.path, count)
+        if cost <= room:
+            chosen.append(c.with_cost(cost))
+            used += cost
     return chosen
 
 

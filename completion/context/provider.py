@@ -306,7 +306,7 @@ class RepositoryContext:
             if c is not None:
                 out.append(c)
         if index is not None and self.settings.index:
-            hits = self._search(index, list(query.weights))
+            hits = self._search(index, list(query.search))
             scored = []
             for h in hits:
                 if h.path == rel or h.path in open_rels:
