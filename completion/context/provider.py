@@ -1,17 +1,23 @@
 """The repository context provider the engine calls: open documents + recent edits + the index.
 
 Everything it receives is plain data (text, paths, versions) from the lsp layer
-or the CLI; it owns one `RepoIndex` per workspace folder. `gather` runs on the
-event loop and only reads (SQLite, a few files, in-memory windows), pausing the
-indexer thread while it does so.
+or the CLI; it owns one `RepoIndex` per workspace folder. `gather` only reads
+(SQLite, a few files, in-memory windows) and pauses the indexer thread while it
+does so. It runs on one worker thread, not the event loop: the first request of
+a line takes 10-40 ms (an FTS query, parsing the document, tokenizing costs),
+which the loop must not spend while the editor sends keystrokes. The worker
+gets a snapshot of the open documents and recent edits, which the loop keeps
+changing; the caches it fills are only touched by that one thread.
 """
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
+import concurrent.futures
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -47,8 +53,14 @@ class OpenDocument:
     version: int | None = None
     indexed: bool = True  # its text goes to the index (False: the eval's masked buffers)
     covered: bool | None = None  # inside an indexed folder and not ignored (checked once)
-    lines: list[str] = field(default_factory=list)
-    windows: list[tuple[int, int, frozenset[str]]] | None = None  # computed lazily per version
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a gather reads of the loop's state, copied on the loop before the worker starts."""
+
+    documents: tuple[tuple[str, str, str], ...]  # (uri, path, text) of every open document
+    recent: tuple[tuple[str, int], ...]  # recently edited (uri, line), oldest first
 
 
 class RepositoryContext:
@@ -68,6 +80,8 @@ class RepositoryContext:
         self._window_totals: dict[str, tuple[float, int]] = {}
         self._doc_counts: dict[str, dict[str, int]] = {}
         self._hits: dict[tuple, tuple[float, list]] = {}
+        self._doc_windows_cache: dict[str, tuple[str, list[str], list[tuple[int, int, frozenset[str]]]]] = {}
+        self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tabstop-context")
         self.last_ms = 0.0
         self.folders: tuple[str, ...] = ()
         if folders:
@@ -117,7 +131,7 @@ class RepositoryContext:
         if not path:
             return None
         best = None
-        for root, index in self.indexes.items():
+        for root, index in tuple(self.indexes.items()):  # the worker reads while the loop may change folders
             if index.rel(path) is not None and (best is None or len(root) > len(str(best.root))):
                 best = index
         return best
@@ -162,7 +176,7 @@ class RepositoryContext:
         doc = self.documents.get(uri)
         if doc is None:
             return
-        doc.text, doc.version, doc.lines, doc.windows = text, version, [], None
+        doc.text, doc.version = text, version
         if changed_line is not None:
             if self.recent and self.recent[-1][0] == uri and abs(self.recent[-1][1] - changed_line) < 6:
                 self.recent.pop()
@@ -179,9 +193,7 @@ class RepositoryContext:
                 index.submit_paths(changed=(rel,))
 
     def document_closed(self, uri: str) -> None:
-        doc = self.documents.pop(uri, None)
-        self._previous.pop(uri, None)
-        self._views.pop(uri, None)
+        doc = self.documents.pop(uri, None)  # (its entries in the worker's caches age out: bounded LRUs)
         index = self.index_for(doc.path) if doc and doc.indexed else None
         if doc is not None and index is not None:
             rel = index.rel(doc.path)
@@ -262,14 +274,20 @@ class RepositoryContext:
                 self._views.pop(next(iter(self._views)))
         return FileView(rel, request.language, text, offset, result.symbols, result.imports)
 
-    def _doc_windows(self, doc: OpenDocument) -> list[tuple[int, int, frozenset[str]]]:
-        if doc.windows is None:
-            doc.lines = split_lines(doc.text)
-            doc.windows = [(s, e, frozenset(t.lower() for t in identifiers("\n".join(doc.lines[s:e]))))
-                           for s, e in analogy.sliding(doc.lines)]
-        return doc.windows
+    def _doc_windows(self, uri: str, text: str) -> tuple[list[str], list[tuple[int, int, frozenset[str]]]]:
+        """An open document's lines and identifier windows, computed once per text (worker thread only)."""
+        cached = self._doc_windows_cache.get(uri)
+        if cached is not None and cached[0] is text:
+            return cached[1], cached[2]
+        lines = split_lines(text)
+        windows = [(s, e, frozenset(t.lower() for t in identifiers("\n".join(lines[s:e]))))
+                   for s, e in analogy.sliding(lines)]
+        self._doc_windows_cache[uri] = (text, lines, windows)
+        if len(self._doc_windows_cache) > 256:
+            self._doc_windows_cache.pop(next(iter(self._doc_windows_cache)))
+        return lines, windows
 
-    def _analogy(self, request: Request, index: RepoIndex | None, rel: str) -> list[Candidate]:
+    def _analogy(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot) -> list[Candidate]:
         position = analogy.query_terms(request.text, request.offset)
         if not position:
             return []
@@ -280,28 +298,29 @@ class RepositoryContext:
             return []
         out: list[Candidate] = []
         open_rels = set()
-        for doc in self.documents.values():
-            if doc.uri == request.uri:
+        documents = {uri: (path, text) for uri, path, text in snap.documents}
+        for uri, (path, text) in documents.items():
+            if uri == request.uri:
                 continue
-            doc_index = self.index_for(doc.path)
-            doc_rel = (doc_index.rel(doc.path) if doc_index else None) or Path(doc.path or doc.uri).name
+            doc_index = self.index_for(path)
+            doc_rel = (doc_index.rel(path) if doc_index else None) or Path(path or uri).name
             if doc_index is index:
                 open_rels.add(doc_rel)
-            windows = self._doc_windows(doc)
+            lines, windows = self._doc_windows(uri, text)
             best = sorted(windows, key=lambda w: -query.score(w[2]))[:3]
             for s, e, tokens in best:
                 if query.score(tokens) > 0:
-                    c = analogy.window_candidate(doc_rel, doc.lines, s, e, query, "open")
+                    c = analogy.window_candidate(doc_rel, lines, s, e, query, "open")
                     if c is not None:
                         out.append(c)
         cursor_line = request.line
-        for uri, line in list(self.recent):
-            doc = self.documents.get(uri)
-            if doc is None or (uri == request.uri and abs(line - cursor_line) < 40):
+        for uri, line in snap.recent:
+            if uri not in documents or (uri == request.uri and abs(line - cursor_line) < 40):
                 continue
-            doc_index = self.index_for(doc.path)
-            doc_rel = (doc_index.rel(doc.path) if doc_index else None) or Path(doc.path or doc.uri).name
-            lines = doc.lines or split_lines(doc.text)
+            path, text = documents[uri]
+            doc_index = self.index_for(path)
+            doc_rel = (doc_index.rel(path) if doc_index else None) or Path(path or uri).name
+            lines, _ = self._doc_windows(uri, text)
             c = analogy.window_candidate(doc_rel, lines, line - 6, line + 6, query, "recent", bonus=0.1)
             if c is not None:
                 out.append(c)
@@ -343,6 +362,12 @@ class RepositoryContext:
                           source="file", start_line=first, end_line=last + 1)]
 
     async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult:
+        """The context for `request`, gathered on the worker thread from a snapshot taken here, on the loop."""
+        snap = _Snapshot(tuple((d.uri, d.path, d.text) for d in self.documents.values()), tuple(self.recent))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, self._gather, request, budget_tokens, count, snap)
+
+    def _gather(self, request: Request, budget_tokens: int, count: Callable[[str], int], snap: _Snapshot) -> ContextResult:
         t0 = time.perf_counter()
         s = self.settings
         index = self.index_for(request.path)
@@ -351,7 +376,7 @@ class RepositoryContext:
         with index.busy() if index is not None else contextlib.nullcontext():
             view = self._view(request, rel) if (s.signatures or s.keep_imports) else None
             if s.analogy:
-                candidates += self._analogy(request, index, rel)
+                candidates += self._analogy(request, index, rel, snap)
             if s.signatures and view is not None:
                 candidates += self._signatures(view, index)
             if s.keep_imports and view is not None:

@@ -160,3 +160,40 @@ async def test_settings_change_closes_or_reopens_indexes(repo, tmp_path):
         assert index.store.file("app/users.py") is None and index.store.file("app/reports.py") is not None
     finally:
         ctx.close()
+
+
+async def test_gathering_runs_off_the_event_loop_on_a_snapshot(repo, tmp_path):
+    """The first request of a line takes 10-40 ms of SQLite, parsing and tokenizing: not on the loop.
+    Meanwhile the loop keeps changing the open documents; a gather sees the state of its start."""
+    import asyncio
+    import threading
+
+    ctx = provider(repo, tmp_path)
+    threads: set[str] = set()
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow_words(text: str) -> int:
+        threads.add(threading.current_thread().name)
+        started.set()
+        release.wait(5)
+        return words(text)
+
+    try:
+        other = repo / "app/jobs.py"
+        buffer = "def nightly(audit_log):\n    audit_log.write_entry('nightly', level='warn')\n    return 0\n"
+        ctx.document_opened(other.as_uri(), str(other), "python", buffer, 1)
+        task = asyncio.ensure_future(ctx.gather(request(repo), 400, slow_words))
+        while not started.is_set():  # the loop stays free while the worker counts tokens...
+            await asyncio.sleep(0.005)
+        ctx.document_closed(other.as_uri())  # ...and the loop changes the documents meanwhile
+        for i in range(50):
+            ctx.document_opened(f"file:///tmp/x{i}.py", f"/tmp/x{i}.py", "python", "audit_log.rotate()\n", 1)
+        release.set()
+        result = await task
+        assert threading.main_thread().name not in threads and threads
+        assert any("'nightly'" in f.text for f in result.files)  # gathered from the snapshot: still open then
+        later = await ctx.gather(request(repo), 400, words)
+        assert not any("'nightly'" in f.text for f in later.files)
+    finally:
+        ctx.close()
