@@ -102,7 +102,10 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
     if base is None:
         return text, 0
     parses = 1
-    full = _errors(ctx.language, win, text)
+    closers = opened_at_end(text, ctx.language)
+    # Judged as if closed: otherwise its own open bracket counts as an error, and when the code
+    # at the cursor already has one (`x = ` + `b"".join(`), a cut before a quote "fixed" it to `b`.
+    full = _errors(ctx.language, win, text.rstrip() + closers) if closers else _errors(ctx.language, win, text)
 
     def errors_of(middle: str) -> int:
         nonlocal parses
@@ -117,9 +120,6 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
             for cut in closer_cuts(text)[:MAX_TRIALS]:
                 if errors(cut) < full:
                     return text[:cut].rstrip(), parses
-        return text, parses
-    closers = opened_at_end(text, ctx.language)
-    if closers and errors_of(text.rstrip() + closers) <= base:
         return text, parses
     for cut in line_ends(text):
         if parses > MAX_TRIALS:

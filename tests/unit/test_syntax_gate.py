@@ -101,6 +101,10 @@ def test_error_count():
     ("python", "def f():\n    with pytest.raises(TooManyRedi", "rectsError("),
     ("typescript", "function f(client) {\n  const observer = new QueryObs", "erver(client, {"),
     ("python", "def f():\n    data = ", "{"),
+    # httpx/_multipart.py in the context benchmark: `x = ` is already an error, and a cut before
+    # the quote "fixed" the completion's own open bracket, leaving `self._data = b`.
+    ("python", "class F:\n    def render_data(self) -> bytes:\n        if not hasattr(self, \"_data\"):\n"
+               "            self._data = ", 'b"".join('),
 ])
 def test_gate_keeps_a_line_that_ends_by_opening_a_bracket(language, before, completion):
     """The arguments follow on the next lines: incomplete, not wrong (even with nothing after the cursor)."""
