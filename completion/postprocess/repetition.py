@@ -2,13 +2,29 @@
 
 Small models loop; a block that repeats its own line three times, or re-emits
 the line just above the cursor as its second line, is cut before the repeat.
+A FIM model also restates the one word the line holds so far: after `    assert `
+the 0.5B model answered `assert click.get_current_context() is None` (context
+benchmark); `assert assert …` is never meant, so the restated word goes.
 """
 from __future__ import annotations
 
+import re
+
 from completion.postprocess.context import PostContext
+
+_LONE_WORD = re.compile(r"^[ \t]*([^\W\d]\w*) $")
+
+
+def restated_word(text: str, ctx: PostContext) -> str:
+    """`text` without a leading restatement of the line's only word (`assert ` + `assert x` → `x`)."""
+    m = _LONE_WORD.match(ctx.line_prefix)
+    if m and text.startswith(m.group(1) + " ") and text[len(m.group(1)) + 1:].strip():
+        return text[len(m.group(1)) + 1:]
+    return text
 
 
 def apply(text: str, ctx: PostContext) -> str:
+    text = restated_word(text, ctx)
     lines = text.split("\n")
     above = [ln.strip() for ln in ctx.prefix.split("\n")[:-1] if ln.strip()][-3:]
     out: list[str] = []

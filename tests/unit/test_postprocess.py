@@ -63,6 +63,17 @@ def test_repetition_loop_is_cut():
     assert repetition.apply("x += 1\nx += 1\nx += 1\nx += 1", c) == "x += 1\nx += 1"
 
 
+@pytest.mark.parametrize("line_prefix,text,expect", [
+    ("    assert ", "assert click.get_current_context() is None", "click.get_current_context() is None"),
+    ("return ", "return x + 1", "x + 1"),
+    ("    assert ", "assert_called()", "assert_called()"),  # a different word: kept
+    ("    x = ", "x + 1", "x + 1"),  # more than one word before the cursor: not this rule
+    ("    return ", "return ", "return "),  # nothing after the repeat: left to the other filters
+])
+def test_a_restated_lone_word_is_dropped(line_prefix, text, expect):
+    assert repetition.apply(text, ctx(line_prefix, mode="line")) == expect
+
+
 def test_whitespace_only_is_empty():
     assert whitespace.apply("   \n  ", ctx()) == ""
     assert whitespace.apply("a  \n\n", ctx()) == "a"
