@@ -53,6 +53,7 @@ class ContextSettings:
     index_dir: str = ""  # where index databases live (default: the user cache dir; TABSTOP_INDEX_DIR)
     sticky_lines: int = 24  # keep a document's context while the cursor stays this close to where it was gathered (KV reuse)
     max_windows: int = 8  # analogy candidates considered per request (after de-duplication)
+    analogy_share: float = 0.6  # analogy windows are packed first into this share of the budget (docs/context.md)
     recent_edits: int = 16  # recently edited places remembered as analogy candidates
     keep_imports: bool = True  # offer the file's import block when the prefix window has cut it off
     imports_after_chars: int = 3000  # ... that is, when the cursor is this far below the import block

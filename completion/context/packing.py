@@ -11,7 +11,7 @@ would cost a full prompt evaluation on every keystroke.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from completion.context.candidates import Candidate
 from runtime.backend import ContextFile
@@ -26,8 +26,14 @@ def item_overhead(path: str, count: Callable[[str], int]) -> int:
 
 
 def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], int],
-         previous: Sequence[str] = (), sticky: float = STICKY_BONUS) -> list[Candidate]:
+         previous: Sequence[str] = (), sticky: float = STICKY_BONUS,
+         reserve: Mapping[str, float] | None = None) -> list[Candidate]:
     """The chosen candidates (with costs); their total cost never exceeds `budget`.
+
+    `reserve` maps a kind to a share of the budget its candidates are packed into first;
+    everything left then competes by score for the rest. Scores of different kinds are not
+    comparable (a window's is its query coverage, a signature's a rule of thumb), and on the
+    dev benchmark high-scored signatures crowded out the windows that carried the gains.
 
     Costs are counted lazily, best candidate first: a request offers ~16 candidates and the
     budget takes a handful, and tokenizing them all was 18% of retrieval time on the
@@ -41,17 +47,26 @@ def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], in
     value = {c.key: c.score * (1 + sticky if c.key in prev else 1) for c in live}
     live.sort(key=lambda c: (-value[c.key], len(c.text), c.key))
     chosen: list[Candidate] = []
+    taken: set[str] = set()
     used = 0
-    for c in live:
-        room = budget - used
-        if room <= 0:
-            break
-        if len(c.text) > room * MAX_CHARS_PER_TOKEN:
-            continue
-        cost = count(c.text) + item_overhead(c.path, count)
-        if cost <= room:
-            chosen.append(c.with_cost(cost))
-            used += cost
+
+    def fill(pool: list[Candidate], limit: int) -> None:
+        nonlocal used
+        for c in pool:
+            room = limit - used
+            if room <= 0:
+                break
+            if c.key in taken or len(c.text) > room * MAX_CHARS_PER_TOKEN:
+                continue
+            cost = count(c.text) + item_overhead(c.path, count)
+            if cost <= room:
+                chosen.append(c.with_cost(cost))
+                taken.add(c.key)
+                used += cost
+
+    for kind, share in (reserve or {}).items():
+        fill([c for c in live if c.kind == kind], used + int(budget * max(0.0, min(1.0, share))))
+    fill(live, budget)
     return chosen
 
 

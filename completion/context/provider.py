@@ -382,7 +382,8 @@ class RepositoryContext:
             if s.keep_imports and view is not None:
                 candidates += self._imports_block(view)
             previous = self._previous.get(request.uri, [])
-            chosen = pack(candidates, budget_tokens, self._count(count), previous)
+            chosen = pack(candidates, budget_tokens, self._count(count), previous,
+                          reserve={"analogy": s.analogy_share} if s.analogy_share > 0 else None)
             ordered = stable_order(chosen, previous)
         self._previous[request.uri] = [c.key for c in ordered]
         self._previous.move_to_end(request.uri)

@@ -94,3 +94,26 @@ def test_search_terms_stay_within_the_postings_budget():
     assert search_terms(weights, df, max_postings=1000) == ("rare", "mid", "weak")  # 'common' would overflow
     assert search_terms(weights, df, max_postings=10**6) == ("rare", "common", "mid", "weak")
     assert search_terms({"huge": 1.0}, {"huge": 10**6}, max_postings=10) == ("huge",)  # never empty
+
+
+def test_a_reserved_share_is_packed_first_then_everything_competes_by_score():
+    def item(key, kind, score, size):
+        return Candidate(key=key, kind=kind, path="a.py", text=" ".join(["tok"] * size), score=score)
+
+    sigs = [item(f"s{i}", "signature", 0.9, 40) for i in range(4)]  # 44 tokens each with the path line
+    wins = [item(f"w{i}", "analogy", 0.3 - i / 100, 40) for i in range(3)]
+    by_score = pack(sigs + wins, 180, words)
+    assert {c.kind for c in by_score} == {"signature"}  # the signatures' rule-of-thumb scores win everything
+    shared = pack(sigs + wins, 180, words, reserve={"analogy": 0.5})
+    assert [c.key for c in shared] == ["w0", "w1", "s0", "s1"]  # 88 tokens of windows first, then by score
+    assert sum(c.cost for c in shared) <= 180
+    only_sigs = pack(sigs, 180, words, reserve={"analogy": 0.5})  # nothing to reserve for: no room lost
+    assert len(only_sigs) == 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(candidates, st.integers(-5, 800), st.floats(0.0, 1.0))
+def test_packing_with_a_reserve_never_exceeds_the_budget(cands, budget, share):
+    chosen = pack(cands, budget, words, reserve={"analogy": share})
+    assert sum(c.cost for c in chosen) <= max(budget, 0)
+    assert len({c.key for c in chosen}) == len(chosen)
