@@ -69,8 +69,10 @@ def main() -> int:
     p.add_argument("--per-file", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-tokens", type=int, default=24)
-    p.add_argument("--prefix-tokens", type=int, default=320)
-    p.add_argument("--budget", type=int, default=320)
+    # The product's defaults (completion.prefixTokens, context.budgetTokens). Runs before
+    # 2026-11-22 session 3 used 320/320, which made context look better than users see it.
+    p.add_argument("--prefix-tokens", type=int, default=1024)
+    p.add_argument("--budget", type=int, default=512)
     # One thread: on a shared, oversubscribed 2-core machine llama.cpp's two threads wait on each
     # other at every layer barrier; measured here, 1 thread evaluated a 447-token prompt in 19 s, 2 in 48 s.
     p.add_argument("--threads", type=int, default=1)
