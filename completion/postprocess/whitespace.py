@@ -1,10 +1,19 @@
-"""No empty or whitespace-only items; no trailing whitespace; no blank tail lines."""
+"""No empty or whitespace-only items; no trailing whitespace; no blank tail lines.
+
+At a cursor on a line of indentation only, the first line starts at the cursor:
+whitespace the model puts before it would be a deeper indent than the editor
+chose (after healing the last indent character the 0.5B model sometimes answered
+`    if …`, shown as `   if …` — misaligned Python), so it is dropped.
+"""
 from __future__ import annotations
 
 from completion.postprocess.context import PostContext
 
 
 def apply(text: str, ctx: PostContext) -> str:
+    if ctx.line_prefix and not ctx.line_prefix.strip(" \t"):
+        first, nl, rest = text.partition("\n")
+        text = first.lstrip(" \t") + nl + rest
     lines = [ln.rstrip() for ln in text.split("\n")]
     while len(lines) > 1 and not lines[-1].strip():
         lines.pop()

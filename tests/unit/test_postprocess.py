@@ -74,6 +74,13 @@ def test_a_restated_lone_word_is_dropped(line_prefix, text, expect):
     assert repetition.apply(text, ctx(line_prefix, mode="line")) == expect
 
 
+def test_first_line_starts_at_an_indentation_only_cursor():
+    c = ctx("    ", mode="block")
+    assert whitespace.apply("   if url is not None:\n        pass", c) == "if url is not None:\n        pass"
+    assert whitespace.apply("\n        pass", c) == "\n        pass"  # a first line left empty: untouched
+    assert whitespace.apply("  x = 1", ctx("    y = ", mode="line")) == "  x = 1"  # not an indent-only line
+
+
 def test_whitespace_only_is_empty():
     assert whitespace.apply("   \n  ", ctx()) == ""
     assert whitespace.apply("a  \n\n", ctx()) == "a"
