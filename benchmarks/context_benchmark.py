@@ -109,8 +109,11 @@ def main() -> int:
     both = arms.get("+both", {}).get("exact_match", 0.0)
     analogy = arms.get("+analogy", {}).get("exact_match", 0.0)
     print(f"\n{summary['cases']} cases, {time.time() - t0:.0f} s wall; load: {os.getloadavg()}")
-    if base:
-        print(f"+both / in-file exact match: {both / base:.2f}x (target ≥ 1.5x); +both - +analogy: {both - analogy:+.3f}")
+    if base and "+both" in arms:
+        line = f"+both / in-file exact match: {both / base:.2f}x (target ≥ 1.5x)"
+        if "+analogy" in arms:
+            line += f"; +both - +analogy: {both - analogy:+.3f}"
+        print(line)
     return 0
 
 
