@@ -26,6 +26,7 @@ from completion.anchor import Anchor, middle_and_heal, typed_since
 from completion.candidates import finish_candidates, near_cursor, post_context
 from completion.budget import SpeedModel
 from completion.config import CompletionSettings, ContextSettings
+from completion.heal import whitespace_heal
 from completion.lifecycle import AdaptiveDebounce
 from completion.postprocess import PostContext, stop_rule
 from completion.prompt import cut_window, family_from_metadata, get_template
@@ -97,27 +98,11 @@ def relative_path(path: str, folders: Sequence[str]) -> str:
 
 
 def _heal_text(request: Request, analysis: Analysis) -> str:
-    """The text cut from the prompt and regenerated under the healing constraint.
-
-    Besides the partial word (analysis.heal), a single trailing space on a line is cut:
-    BPE glues it to the next word (" math"), and when the user types that word the heal
-    (" math") must lie inside anchor.heal + typed (typed-middle). The same rule applies
-    to a fresh prompt and to a typed-middle one, so asking twice at the same place gives
-    the same prompt.
-
-    On a line of indentation only, its last character is cut: Qwen's pre-tokenizer splits
-    `        click` as 7 spaces + ` click`, so a prompt ending in all 8 spaces is a split the
-    model never saw, and the 0.5B model answered `    click.echo(…)` (4 spaces too many)
-    at the start of indented statements in the context benchmark.
-    """
-    if analysis.heal:
-        return analysis.heal
-    line = request.line_prefix
-    if line and not line.strip(" \t"):
-        return line[-1]
-    if analysis.mode == "line" and line.endswith(" ") and line.rstrip() and not line.endswith("  "):
-        return " "
-    return ""
+    """The text cut from the prompt and regenerated under the healing constraint: the partial
+    token (analysis.heal), else trailing whitespace (completion/heal.py). The same rule applies
+    to a fresh prompt and to a typed-middle one, so asking twice at the same place gives the
+    same prompt (and a trailing space's heal, ` math`, lies inside anchor.heal + typed)."""
+    return analysis.heal or whitespace_heal(request.line_prefix, analysis.mode)
 
 
 def _common_prefix_len(a: str, b: str) -> int:

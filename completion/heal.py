@@ -17,6 +17,12 @@ What is cut (the "heal" text), at the end of the cursor's line:
   boundary the tokenizer itself would use;
 - a lone trailing dot (`obj.|`), with nothing before it;
 - a partial operator run (`a <`, `x -`, `i +`), with its leading space;
+- whitespace (`whitespace_heal`, applied by the engine whatever the mode): a
+  single trailing space after code (BPE glues it to the next word, ` math`),
+  and on a line of indentation only its last character — Qwen's pre-tokenizer
+  splits `        click` as 7 spaces + ` click`, so a prompt ending in all 8 is a
+  split the model never saw (the 0.5B model answered `    click.echo(…)`, 4
+  spaces too many, at the start of indented statements in the context benchmark);
 A longer cut costs nothing in quality — the constraint only narrows the first
 tokens — and a few prompt tokens in time.
 
@@ -59,6 +65,20 @@ def heal_text(line_prefix: str, rules: HealRules = HealRules()) -> str:
         m = _OPERATOR.search(line_prefix)
         if m and line_prefix[: m.start()].strip():
             return m.group(0)
+    return ""
+
+
+def indent_only(line_prefix: str) -> bool:
+    """The cursor line holds indentation and nothing else (and is not empty)."""
+    return bool(line_prefix) and not line_prefix.strip(" \t")
+
+
+def whitespace_heal(line_prefix: str, mode: str) -> str:
+    """The trailing whitespace to cut when `heal_text` found no partial token ('' for none)."""
+    if indent_only(line_prefix):
+        return line_prefix[-1]
+    if mode == "line" and line_prefix.endswith(" ") and line_prefix.rstrip() and not line_prefix.endswith("  "):
+        return " "
     return ""
 
 

@@ -7,11 +7,12 @@ chose (after healing the last indent character the 0.5B model sometimes answered
 """
 from __future__ import annotations
 
+from completion.heal import indent_only
 from completion.postprocess.context import PostContext
 
 
 def apply(text: str, ctx: PostContext) -> str:
-    if ctx.line_prefix and not ctx.line_prefix.strip(" \t"):
+    if indent_only(ctx.line_prefix):
         first, nl, rest = text.partition("\n")
         text = first.lstrip(" \t") + nl + rest
     lines = [ln.rstrip() for ln in text.split("\n")]

@@ -2,7 +2,7 @@
 import pytest
 
 from completion.analyze import analyze
-from completion.heal import HealRules, heal_text, split_for_healing
+from completion.heal import HealRules, heal_text, split_for_healing, whitespace_heal
 from completion.prompt import get_template
 from completion.types import Request
 from runtime.healing import consistent, missing, strip_heal
@@ -93,3 +93,16 @@ def test_analyze_heals_only_in_line_mode():
     assert analyze(req("x = '{}'.fo|\n")).heal == ".fo"
     assert analyze(req("def f():|\n")).heal == ""  # block mode: the `:` is not a partial token
     assert analyze(req("x = '{}'.fo|\n"), healing=False).heal == ""
+
+
+@pytest.mark.parametrize("line_prefix,mode,heal", [
+    ("        ", "block", " "),  # indentation only: its last character
+    ("\t\t", "block", "\t"),
+    ("    return ", "line", " "),  # one trailing space after code
+    ("    return ", "block", ""),  # ... only in line mode
+    ("x =  ", "line", ""),  # two spaces: not a glued word boundary
+    ("", "block", ""),
+    ("x", "line", ""),
+])
+def test_whitespace_heal(line_prefix, mode, heal):
+    assert whitespace_heal(line_prefix, mode) == heal
