@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from cache.index.extract import extract
 from cache.index.indexer import ProgressCallback, RepoIndex, default_db_path
@@ -59,7 +59,7 @@ class OpenDocument:
 class _Snapshot:
     """What a gather reads of the loop's state, copied on the loop before the worker starts."""
 
-    documents: tuple[tuple[str, str, str], ...]  # (uri, path, text) of every open document
+    documents: Mapping[str, tuple[str, str]]  # uri → (path, text) of every open document
     recent: tuple[tuple[str, int], ...]  # recently edited (uri, line), oldest first
 
 
@@ -136,6 +136,12 @@ class RepositoryContext:
                 best = index
         return best
 
+    def locate(self, path: str, uri: str = "") -> tuple[RepoIndex | None, str]:
+        """The index holding `path` and the path as prompts show it: relative to that index's
+        folder, else the file name (of the URI when there is no path)."""
+        index = self.index_for(path)
+        return index, (index.rel(path) if index is not None else None) or Path(path or uri).name
+
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait for every folder's queued indexing (CLI, eval, tests)."""
         return all(index.wait_idle(timeout) for index in self.indexes.values())
@@ -168,8 +174,7 @@ class RepositoryContext:
             self._submit(doc)
 
     def _secret(self, path: str) -> bool:
-        index = self.index_for(path)
-        rel = (index.rel(path) if index is not None else None) or Path(path).name
+        _, rel = self.locate(path)
         return is_secret_path(rel, secret_patterns(self.settings.exclude))
 
     def document_changed(self, uri: str, text: str, version: int | None = None, changed_line: int | None = None) -> None:
@@ -298,12 +303,11 @@ class RepositoryContext:
             return []
         out: list[Candidate] = []
         open_rels = set()
-        documents = {uri: (path, text) for uri, path, text in snap.documents}
+        documents = snap.documents
         for uri, (path, text) in documents.items():
             if uri == request.uri:
                 continue
-            doc_index = self.index_for(path)
-            doc_rel = (doc_index.rel(path) if doc_index else None) or Path(path or uri).name
+            doc_index, doc_rel = self.locate(path, uri)
             if doc_index is index:
                 open_rels.add(doc_rel)
             lines, windows = self._doc_windows(uri, text)
@@ -318,8 +322,7 @@ class RepositoryContext:
             if uri not in documents or (uri == request.uri and abs(line - cursor_line) < 40):
                 continue
             path, text = documents[uri]
-            doc_index = self.index_for(path)
-            doc_rel = (doc_index.rel(path) if doc_index else None) or Path(path or uri).name
+            _, doc_rel = self.locate(path, uri)
             lines, _ = self._doc_windows(uri, text)
             c = analogy.window_candidate(doc_rel, lines, line - 6, line + 6, query, "recent", bonus=0.1)
             if c is not None:
@@ -363,15 +366,14 @@ class RepositoryContext:
 
     async def gather(self, request: Request, budget_tokens: int, count: Callable[[str], int]) -> ContextResult:
         """The context for `request`, gathered on the worker thread from a snapshot taken here, on the loop."""
-        snap = _Snapshot(tuple((d.uri, d.path, d.text) for d in self.documents.values()), tuple(self.recent))
+        snap = _Snapshot({d.uri: (d.path, d.text) for d in self.documents.values()}, tuple(self.recent))
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, self._gather, request, budget_tokens, count, snap)
 
     def _gather(self, request: Request, budget_tokens: int, count: Callable[[str], int], snap: _Snapshot) -> ContextResult:
         t0 = time.perf_counter()
         s = self.settings
-        index = self.index_for(request.path)
-        rel = (index.rel(request.path) if index else None) or Path(request.path or request.uri).name
+        index, rel = self.locate(request.path, request.uri)
         candidates: list[Candidate] = []
         with index.busy() if index is not None else contextlib.nullcontext():
             view = self._view(request, rel) if (s.signatures or s.keep_imports) else None

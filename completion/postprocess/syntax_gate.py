@@ -105,7 +105,7 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
     closers = opened_at_end(text, ctx.language)
     # Judged as if closed: otherwise its own open bracket counts as an error, and when the code
     # at the cursor already has one (`x = ` + `b"".join(`), a cut before a quote "fixed" it to `b`.
-    full = _errors(ctx.language, win, text.rstrip() + closers) if closers else _errors(ctx.language, win, text)
+    full = _errors(ctx.language, win, text.rstrip() + closers if closers else text)
 
     def errors_of(middle: str) -> int:
         nonlocal parses
