@@ -191,7 +191,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.generation_cache:
         from completion.flywheel.gencache import GenerationCache
 
-        backend = cache = GenerationCache(backend, args.generation_cache)
+        backend = cache = GenerationCache(backend, args.generation_cache, max_misses=args.max_misses)
     engine = CompletionEngine(backend, s, settings.context, fim_family=settings.model.fim_family)
     gate = FilterGate(FilterGate.load_model(Path(args.filter)) if args.filter else None,
                       threshold=settings.filter.threshold, skip_threshold=settings.filter.skip_threshold,
@@ -208,7 +208,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         finally:
             await backend.close()
 
-    result = asyncio.run(run())
+    from completion.flywheel.gencache import StaleCache
+
+    try:
+        result = asyncio.run(run())
+    except StaleCache as exc:
+        writer.close()
+        log.error("generation cache is stale: %s", exc)
+        return 4
     writer.close()
     if cache is not None:
         added = cache.save()
@@ -278,6 +285,8 @@ def add_parsers(sub) -> None:
     s.add_argument("--filter", help="apply this filter model while simulating")
     s.add_argument("--generation-cache", metavar="FILE",
                    help="replay model generations recorded in FILE (.jsonl or .jsonl.gz), recording new ones")
+    s.add_argument("--max-misses", type=int, metavar="N",
+                   help="stop with exit code 4 when more than N prompts are not in the generation cache")
     s.add_argument("--prune-cache", action="store_true",
                    help="afterwards, keep only the generations this run used (when re-recording a fixture)")
     s.add_argument("--model")

@@ -24,6 +24,10 @@ from runtime.backend import Backend, BackendStatus, CancelToken, GenerationReque
 log = logging.getLogger(__name__)
 
 
+class StaleCache(RuntimeError):
+    """More prompts missed the recording than the caller allows: the recording is out of date."""
+
+
 def prompt_key(request: GenerationRequest) -> str:
     p = request.prompt
     raw = json.dumps([p.text, p.heal, request.max_tokens, request.temperature, request.seed], ensure_ascii=False)
@@ -33,8 +37,12 @@ def prompt_key(request: GenerationRequest) -> str:
 class GenerationCache:
     """A backend wrapper: cached results for known prompts, the real backend for the rest."""
 
-    def __init__(self, backend: Backend, path: str | Path, *, autosave: bool = True) -> None:
+    def __init__(self, backend: Backend, path: str | Path, *, autosave: bool = True,
+                 max_misses: int | None = None) -> None:
         self.backend = backend
+        # A replay that misses more than this stops instead of generating: a test replaying a fixture
+        # should say "re-record" in seconds, not regenerate hundreds of prompts for an hour.
+        self.max_misses = max_misses
         self.autosave = autosave
         self.path = Path(path)
         self.name = backend.name
@@ -76,6 +84,9 @@ class GenerationCache:
             self.hits += 1
             return GenerationResult(**cached)
         self.misses += 1
+        if self.max_misses is not None and self.misses > self.max_misses:
+            raise StaleCache(f"{self.misses} prompts are not in {self.path} (at most {self.max_misses} allowed): "
+                             "prompt building or post-processing changed; re-record it")
         result = await self.backend.generate(request, cancel)
         if result.stop_reason not in ("cancelled", "deadline", "error"):
             data = asdict(result)
