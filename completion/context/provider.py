@@ -120,7 +120,7 @@ class RepositoryContext:
         """New settings: indexes whose rules changed are reopened, disabled indexing closes them."""
         old, self.settings = self.settings, settings
         if self._rules_of(old) != self._rules_of(settings):
-            self.close()
+            self._close_indexes()
         self.set_folders(self.folders)
 
     @staticmethod
@@ -146,10 +146,15 @@ class RepositoryContext:
         """Wait for every folder's queued indexing (CLI, eval, tests)."""
         return all(index.wait_idle(timeout) for index in self.indexes.values())
 
-    def close(self) -> None:
+    def _close_indexes(self) -> None:
         for index in self.indexes.values():
             index.close()
         self.indexes.clear()
+
+    def close(self) -> None:
+        """For good (server shutdown): indexes closed, the gather thread told to stop after its current job."""
+        self._close_indexes()
+        self._worker.shutdown(wait=False, cancel_futures=True)
 
     # -- documents (plain data from the lsp layer) ----------------------------------------------
     def _submit(self, doc: OpenDocument) -> None:
