@@ -180,7 +180,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Cross-file benchmark: build (or reuse) cases, run the arms through the engine, print a table."""
     from completion.context.provider import RepositoryContext
     from completion.evaluation import arms as arm_registry
-    from completion.evaluation.cases import VARIANTS, build_cases, load_cases, save_cases
+    from completion.evaluation.cases import VARIANTS, answer_elsewhere, build_cases, load_cases, save_cases
     from completion.evaluation.quality import format_quality, healing_pairs, paired
     from completion.evaluation.runner import EvalRunner, format_table, summarize, timestamp
 
@@ -248,11 +248,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         results = asyncio.run(run())
     finally:
         runner.close()
-    summary = summarize(results, arms)
+    copyable: set[str] = set()
+    for repo in sorted({c.repo for c in cases}):
+        context = RepositoryContext(settings.context, [repo])
+        context.wait_ready()
+        for index in context.indexes.values():
+            copyable |= {c.id for c in cases if c.repo == repo and answer_elsewhere(index, c)}
+        context.close()
+    summary = summarize(results, arms, copyable)
     pairs = {f"{a} vs {b}": paired(results, a, b) for a, b in healing_pairs([arm.name for arm in arms])}
     report = {
         "finished": timestamp(), "model": backend.model_name, "repos": [os.path.abspath(r) for r in args.repos],
-        "cases": len(cases), "seed": args.seed, "variant": args.variant,
+        "cases": len(cases), "copyable_cases": len(copyable), "seed": args.seed, "variant": args.variant,
         "settings": {"max_tokens": settings.completion.max_tokens, "prefix_tokens": settings.completion.prefix_tokens,
                      "budget_tokens": settings.context.budget_tokens, "threads": settings.model.n_threads,
                      "candidates": settings.completion.candidates,

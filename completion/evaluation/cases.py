@@ -135,6 +135,23 @@ def candidates_in_file(index: RepoIndex, rel: str, language: str, variant: str =
     return out
 
 
+def answer_elsewhere(index: RepoIndex, case: Case) -> bool:
+    """Does the answer appear verbatim in another indexed file of the repository?
+
+    An upper bound on what copying can supply: analogy retrieval can only hand the model text
+    that exists somewhere else, so a case whose answer appears nowhere else must be decided by
+    the model (or by signatures), and no retriever can lift it to an exact match by copying.
+    The docs report exact match on this subset beside the whole benchmark."""
+    needle = case.answer.strip()
+    for rel in index.store.iter_paths():
+        if rel == case.path:
+            continue
+        lines = index.read_lines(rel)
+        if lines is not None and needle in "\n".join(lines):
+            return True
+    return False
+
+
 def _inside_string(before: str) -> bool:
     return before.count('"') % 2 == 1 or before.count("'") % 2 == 1 or before.count("`") % 2 == 1
 

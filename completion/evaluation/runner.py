@@ -151,8 +151,12 @@ class EvalRunner:
         return [r for r in load_results(self.results_path) if r.case_id in wanted and r.arm in names]
 
 
-def summarize(results: Sequence[CaseResult], arms: Sequence[Arm]) -> dict[str, dict[str, float]]:
-    """Per arm: the mean of every metric, latency p50/p95 (total and context), and the case count."""
+def summarize(results: Sequence[CaseResult], arms: Sequence[Arm],
+              copyable: set[str] | None = None) -> dict[str, dict[str, float]]:
+    """Per arm: the mean of every metric, latency p50/p95 (total and context), and the case count.
+
+    `copyable`: ids of cases whose answer appears verbatim in another file of the repository
+    (`cases.answer_elsewhere`); exact match on that subset is reported beside the whole."""
     summary: dict[str, dict[str, float]] = {}
     for arm in arms:
         rows = [r for r in results if r.arm == arm.name]
@@ -169,6 +173,11 @@ def summarize(results: Sequence[CaseResult], arms: Sequence[Arm]) -> dict[str, d
             "context_tokens_mean": round(sum(r.context_tokens for r in rows) / len(rows), 1),
             "prompt_tokens_mean": round(sum(r.prompt_tokens for r in rows) / len(rows), 1),
         })
+        if copyable is not None:
+            subset = [r for r in rows if r.case_id in copyable]
+            entry["copyable_cases"] = len(subset)
+            entry["exact_match_copyable"] = round(
+                sum(r.metrics.get("exact_match", 0.0) for r in subset) / len(subset), 4) if subset else 0.0
         entry.update(quality.summarize_quality(rows))
         summary[arm.name] = entry
     return summary
@@ -176,7 +185,10 @@ def summarize(results: Sequence[CaseResult], arms: Sequence[Arm]) -> dict[str, d
 
 def format_table(summary: dict[str, dict[str, float]]) -> str:
     columns = ["cases", *METRICS, "latency_p50_ms", "latency_p95_ms", "context_p95_ms", "context_tokens_mean"]
+    if any("copyable_cases" in entry for entry in summary.values()):
+        columns[1 + len(METRICS):1 + len(METRICS)] = ["copyable_cases", "exact_match_copyable"]
     short = {"exact_match": "EM", "edit_similarity": "ES", "identifier_f1": "ID-F1", "latency_p50_ms": "p50 ms",
+             "copyable_cases": "copyable", "exact_match_copyable": "EM copyable",
              "latency_p95_ms": "p95 ms", "context_p95_ms": "ctx p95 ms", "context_tokens_mean": "ctx tok"}
     header = ["arm"] + [short.get(c, c) for c in columns]
     rows = [header]
@@ -184,7 +196,8 @@ def format_table(summary: dict[str, dict[str, float]]) -> str:
         row = [arm]
         for c in columns:
             v = entry.get(c, 0.0)
-            row.append(f"{int(v)}" if c == "cases" else f"{v:.3f}" if c in METRICS else f"{v:.1f}")
+            row.append(f"{int(v)}" if c in ("cases", "copyable_cases")
+                       else f"{v:.3f}" if c in (*METRICS, "exact_match_copyable") else f"{v:.1f}")
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)) for r in rows]

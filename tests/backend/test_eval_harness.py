@@ -85,6 +85,9 @@ def test_mid_identifier_eval_with_and_without_healing(tmp_path):
     assert heal["healed_share"] == 1.0 and plain["healed_share"] == 0.0
     for figure in ("greedy_exact_match", "gate_changed_share", "rank_differs", "syntax_gate_p95_ms"):
         assert figure in heal
+    texts = {p.relative_to(repo).as_posix(): p.read_text() for p in repo.rglob("*.py")}
+    copyable = [c for c in cases.values() if any(c["answer"].strip() in t for p, t in texts.items() if p != c["path"])]
+    assert summary["copyable_cases"] == len(copyable) == heal["copyable_cases"]
     pair = summary["healing_pairs"]["in-file:no-heal vs in-file:heal"]
     assert pair["cases"] == 3 and sum(v for k, v in pair.items() if k != "cases") == 3
 

@@ -87,6 +87,19 @@ def test_summary_per_arm_includes_quality_figures_and_tables_show_them():
     assert "in-file:no-heal" in format_table(summary)
 
 
+def test_exact_match_on_the_copyable_subset_is_reported_beside_the_whole():
+    chosen = arms.select("in-file:no-heal,in-file:heal")
+    ids = sorted({r.case_id for r in RUN})
+    summary = summarize(RUN, chosen, copyable={ids[0], ids[1]})
+    for name, entry in summary.items():
+        subset = [r for r in RUN if r.arm == name and r.case_id in ids[:2]]
+        assert entry["copyable_cases"] == 2
+        assert entry["exact_match_copyable"] == sum(r.metrics["exact_match"] for r in subset) / 2
+    assert "EM copyable" in format_table(summary)
+    assert "copyable_cases" not in summarize(RUN, chosen)["in-file:heal"]  # not computed: not reported
+    assert "EM copyable" not in format_table(summarize(RUN, chosen))
+
+
 def test_healing_pairs_compare_exact_match_case_by_case():
     assert healing_pairs(["in-file:no-heal", "in-file:heal", "+both:no-heal", "+both"]) == [
         ("in-file:no-heal", "in-file:heal"), ("+both:no-heal", "+both")]
