@@ -197,8 +197,15 @@ class RemoteBackend:
         except _HealFailed:
             return self._result("heal-failed", run)
 
+    def _server_builds_prompt(self) -> bool:
+        """The request carries prefix and suffix as fields and the server builds the FIM prompt
+        (`useSuffixParam`; llama.cpp's /infill overrides this)."""
+        return bool(getattr(self.settings, "use_suffix_param", False))
+
     def _can_unheal(self, prompt: Prompt) -> bool:
-        return True
+        """Can the healed text go back into the request? Always when the prefix is a field of its own
+        (it is appended there); else only when prompt building rendered the unhealed prompt."""
+        return self._server_builds_prompt() or bool(prompt.unhealed_text)
 
     async def _stream(self, request: GenerationRequest, run: _Run, deadline: float, healed: bool) -> GenerationResult:
         assert self._transport is not None

@@ -58,8 +58,8 @@ class LlamaCppServerBackend(RemoteBackend):
             body["prompt"] = p.text if healed or not p.heal else p.unhealed_text
         return body
 
-    def _can_unheal(self, prompt) -> bool:
-        return self.settings.infill or bool(prompt.unhealed_text)
+    def _server_builds_prompt(self) -> bool:
+        return bool(self.settings.infill)
 
     def parse(self, event: Event) -> Chunk:
         data = event.data

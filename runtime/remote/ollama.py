@@ -53,9 +53,6 @@ class OllamaBackend(RemoteBackend):
             body["logprobs"] = True
         return body
 
-    def _can_unheal(self, prompt) -> bool:
-        return self.settings.use_suffix_param or bool(prompt.unhealed_text)
-
     def parse(self, event: Event) -> Chunk:
         data = event.data
         if not isinstance(data, dict):

@@ -72,9 +72,6 @@ class OpenAIBackend(RemoteBackend):
             body["repeat_penalty"] = 1.0  # llama-cpp-python defaults to 1.1; code must repeat its own names
         return body
 
-    def _can_unheal(self, prompt) -> bool:
-        return self.settings.use_suffix_param or bool(prompt.unhealed_text)
-
     def parse(self, event: Event) -> Chunk:
         data = event.data
         if not isinstance(data, dict):
