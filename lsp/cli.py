@@ -114,7 +114,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        log.error(f"cannot read {path}: {exc}")
+        log.error("cannot read %s: %s", path, exc)
         return 2
     try:
         offset = position_to_offset(LineIndex.of(text), args.line, args.character, "utf-32")
@@ -190,7 +190,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 2
     if args.variant not in VARIANTS:
-        log.error(f"unknown variant {args.variant}; known: {', '.join(VARIANTS)}")
+        log.error("unknown variant %s; known: %s", args.variant, ", ".join(VARIANTS))
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -212,8 +212,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         log.info("reusing %d cases from %s", len(cases), cases_path)
         stale = sorted({c.variant for c in cases} - {args.variant})
         if stale:
-            log.error(f"{cases_path} holds {', '.join(stale)} cases, not {args.variant}: "
-                  "use another --out or --rebuild")
+            log.error("%s holds %s cases, not %s: use another --out or --rebuild", cases_path, ", ".join(stale),
+                      args.variant)
             return 2
     else:
         cases = []

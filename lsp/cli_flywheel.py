@@ -53,7 +53,7 @@ def _records(path: Path, days: float | None = None):
     from completion.flywheel.dataset import build_records
 
     if not path.is_file():
-        log.error(f"no telemetry database at {path} (nothing recorded yet, or telemetry is off)")
+        log.error("no telemetry database at %s (nothing recorded yet, or telemetry is off)", path)
         return None
     since = time.time() - days * 86400 if days else None
     with TelemetryStore(path) as store:
@@ -106,8 +106,8 @@ def cmd_train_filter(args: argparse.Namespace) -> int:
                                      threshold=threshold, skip_threshold=settings.filter.skip_threshold,
                                      max_accepted_loss=args.max_accepted_loss, seed=args.seed)
     except NotEnoughData as exc:
-        log.error(f"not enough data to train the filter: {exc}. Keep using Tabstop (or run "
-              f"`tabstop flywheel simulate`) and try again; until then every suggestion is shown.")
+        log.error("not enough data to train the filter: %s. Keep using Tabstop (or run `tabstop flywheel simulate`) "
+                  "and try again; until then every suggestion is shown.", exc)
         return 1
     out = _model_path(args, settings)
     model.save(out)
@@ -180,7 +180,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.include:
         files = [f for f in files if any(f.relative_to(root).as_posix().startswith(p) for p in args.include)]
     if not files:
-        log.error(f"no source files found under {root}")
+        log.error("no source files found under %s", root)
         return 1
     from lsp.cli import load_backend
 
