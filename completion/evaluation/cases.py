@@ -8,7 +8,12 @@ answer cannot be looked up. Where the cursor goes is a *variant* (a function
 registered in VARIANTS): `name-start` puts it at the start of the imported
 name (the model must choose the name), `mid-identifier` puts it inside the
 name, 1 to len-2 characters in, as while typing (the model sees a token split
-it never saw in training: what token healing is for, docs/quality.md).
+it never saw in training: what token healing is for, docs/quality.md), and
+`member` puts it right after `name.` (or `name::`): the member of the imported
+module or class is the answer. `member` is CrossCodeEval's own completion
+point — it replaces an import with an empty class and takes the places that
+become undefined members — where in-file text alone cannot know the answer;
+at `name-start` the file's import list already names the candidates.
 """
 from __future__ import annotations
 
@@ -67,7 +72,16 @@ def _mid_identifier(line: str, column: int, name: str, rng: random.Random) -> in
     return column + rng.randint(1, len(name) - 2)
 
 
-VARIANTS: dict[str, Variant] = {"name-start": _name_start, "mid-identifier": _mid_identifier}
+_MEMBER_ACCESS = re.compile(r"\s*(?:\.|::)\s*(?=[A-Za-z_])")
+
+
+def _member(line: str, column: int, name: str, rng: random.Random) -> int | None:
+    """After `name.` / `name::`: the member (and the rest of the line) is the answer; no member, no case."""
+    m = _MEMBER_ACCESS.match(line, column + len(name))
+    return m.end() if m else None
+
+
+VARIANTS: dict[str, Variant] = {"name-start": _name_start, "mid-identifier": _mid_identifier, "member": _member}
 
 
 def line_rng(repo: str, rel: str, line: int, seed: int) -> random.Random:
@@ -87,7 +101,8 @@ def cross_file_names(index: RepoIndex, rel: str, text: str, language: str) -> di
     for imp in parsed.imports:
         if not imp.local:
             continue
-        files = resolver.module_files(imp.module, imp.name) or resolver.submodule(imp)
+        # `from pkg import mod`: the module itself when there is one, else the package that defines the name.
+        files = resolver.submodule(imp) or resolver.module_files(imp.module, imp.name)
         files = [f for f in files if f != rel]
         if files:
             names[imp.local] = files[0]

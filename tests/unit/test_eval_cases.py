@@ -104,6 +104,37 @@ def test_mid_identifier_skips_short_names_and_ids_differ_from_name_start():
     assert line_rng("r", "f.py", 3, 0).random() != line_rng("r", "f.py", 3, 1).random()
 
 
+REPORT = '''from shop import billing
+from shop.billing import Invoice
+
+
+def report(cart, customer):
+    """Totals, CrossCodeEval style: the member of an imported module or class is what needs the other file."""
+    total = billing.compute_total(cart.items, tax_rate=0.1)
+    invoice = Invoice(customer)
+    copy = Invoice.from_customer(customer)
+    return total, invoice, copy
+'''
+
+
+def test_member_cursor_sits_after_the_qualifier_and_lines_without_a_member_are_skipped(shop):
+    root, ctx = shop
+    index = ctx.indexes[str(root.resolve())]
+    (root / "shop/report.py").write_text(REPORT)
+    index.submit_paths(changed=("shop/report.py",))
+    assert ctx.wait_ready(30)
+    cases = candidates_in_file(index, "shop/report.py", "python", "member")
+    assert {(c.name, c.answer) for c in cases} == {("billing", "compute_total(cart.items, tax_rate=0.1)"),
+                                                  ("Invoice", "from_customer(customer)")}
+    for c in cases:
+        assert REPORT[: c.cursor_offset].endswith(c.name + ".") and c.defined_in == "shop/billing.py"
+    place = VARIANTS["member"]
+    rng = line_rng("r", "f.rs", 1, 0)
+    assert place("    let x = Shape :: new(1);", 12, "Shape", rng) == 21  # Rust paths, spaces allowed
+    assert place("    x = Invoice(1)", 8, "Invoice", rng) is None
+    assert place("    x = Invoice.", 8, "Invoice", rng) is None  # nothing after the dot: no answer to score
+
+
 @pytest.mark.parametrize("variant", ["name-start", "mid-identifier"])
 async def test_masked_file_rule_the_answer_is_nowhere_the_pipeline_can_see(shop, variant):
     root, ctx = shop
