@@ -79,7 +79,7 @@ def main() -> int:
     p.add_argument("--deadline-ms", type=int, default=300000)
     p.add_argument("--model", default="")
     p.add_argument("--arms", default="")
-    p.add_argument("--variant", default="name-start", help="name-start | mid-identifier (docs/quality.md)")
+    p.add_argument("--variant", default="name-start", help="name-start | member | mid-identifier (docs/context.md, docs/quality.md)")
     p.add_argument("--candidates", type=int, default=0, help="ranked candidates per request (0: the default, 1)")
     p.add_argument("--candidate-min-prob", type=float)
     args = p.parse_args()

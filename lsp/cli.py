@@ -377,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--per-file", type=int, default=2, help="at most this many cases per file")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--variant", default="name-start",
-                   help="where the cursor goes: at the start of the imported name, or inside it (as while typing)")
+                   help="where the cursor goes: name-start (before the imported name), member (after `name.`: "
+                        "CrossCodeEval's point), mid-identifier (inside the name, as while typing)")
     e.add_argument("--arms", help="comma-separated: in-file,+analogy,+signatures,+both (default: all), each "
                    "optionally with :heal, :no-heal or :no-gate (e.g. in-file:no-heal,in-file:heal)")
     e.add_argument("--candidates", type=int, help="candidates per request, ranked (default: the settings', 1)")
