@@ -90,6 +90,58 @@ def render_skeleton(owner: Symbol, members: Sequence[Symbol], language: str) -> 
     return doc + head + " {\n" + "\n".join(body) + "\n}"
 
 
+MAX_LISTING_LINE = 110  # characters: a long parameter list is cut to its first parameters
+
+
+def _shorten(head: str) -> str:
+    """Cut a long parameter list after the last whole parameter that fits (the return type stays)."""
+    opening = head.find("(")
+    if len(head) <= MAX_LISTING_LINE or opening < 0:
+        return head
+    depth, commas, closing = 0, [], -1
+    for i in range(opening, len(head)):
+        ch = head[i]
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>" and not (ch == ">" and head[i - 1] == "-"):
+            depth -= 1
+            if depth == 0:
+                closing = i
+                break
+        elif ch == "," and depth == 1:
+            commas.append(i)
+    if closing < 0:
+        return head
+    room = MAX_LISTING_LINE - (len(head) - closing)
+    fitting = [c for c in commas if c < room]
+    return head[: fitting[-1] if fitting else opening + 1] + ", ..." + head[closing:]
+
+
+def _flat(signature: str, language: str) -> str:
+    """A multi-line header on one line, without comments or the spaces a line break left inside brackets."""
+    if language == "python":
+        signature = "\n".join(re.sub(r"\s+#.*$", "", line) for line in signature.splitlines())
+    head = " ".join(signature.split())
+    return re.sub(r"\s+([)\]])", r"\1", re.sub(r"([(\[])\s+", r"\1", head)).replace(",)", ")")
+
+
+def one_line(symbol: Symbol, language: str) -> str:
+    """A definition as one line with an elided body: an entry of a module listing."""
+    head = _flat(symbol.signature, language)
+    if language == "python":
+        head = _shorten(head.rstrip(":"))
+        return head if symbol.kind in ("variable", "field") else head + ": ..."
+    head = _shorten(head.rstrip("{ ").rstrip())
+    if symbol.kind in ("function", "method", "class", "type", "impl") and not head.endswith((";", "}")):
+        return head + (" { ... }" if language in BRACE_LANGUAGES else "")
+    return head
+
+
+def render_listing(symbols: Sequence[Symbol], language: str) -> str:
+    """What a module offers, one definition per line (a stub of its public names, no bodies)."""
+    return "\n".join(one_line(s, language) for s in symbols)
+
+
 def base_names(signature: str, language: str) -> list[str]:
     """Names a class header derives from (`class A(B, C):`, `extends B implements C`, `: public B`)."""
     if language == "python":

@@ -19,7 +19,7 @@ from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
 from completion.context import resolve
 from completion.context.candidates import Candidate
-from completion.context.render import base_names, render_skeleton, render_symbol
+from completion.context.render import base_names, render_listing, render_skeleton, render_symbol
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
 _STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
@@ -32,6 +32,10 @@ LINES_ABOVE = 8
 MAX_REFS = 16
 MAX_IMPORTED = 12
 IMPORTED_SCORE = 0.15  # imported names not near the cursor: fill what budget the rest leaves
+LISTING_ENTRIES = 24  # definitions in a module listing (`mod.|`)
+LISTING_CHARS = 700  # ~200 tokens: what the budget leaves signatures after the analogy share
+PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
+_CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
 
 @dataclass(frozen=True)
@@ -253,10 +257,89 @@ class SignatureResolver:
             if imp.name in ("", "*"):
                 return []  # a module: its members are looked up by name
             found = self.resolve_import(imp)
-            return found
+            return [c for path, sym in found for c in self.constructed_class(path, sym)] or found
         if qualifier in self._local_names:
             return []
         return self.resolve_type_of(qualifier)
+
+    # -- modules: what `mod.` offers ----------------------------------------------------------
+    def module_of(self, imp: Import) -> list[str]:
+        """The files of the module an import binds (`import httpx`, `import * as m`, `from pkg import mod`),
+        [] when it binds a class, function or variable instead."""
+        if imp.name == "":
+            return self.module_files(imp.module, "")
+        if imp.name not in ("*", "default"):
+            return self.submodule(imp)
+        return []
+
+    def _exported(self, symbol: Symbol) -> bool:
+        if symbol.parent or symbol.kind not in ("class", "function", "variable", "type") or symbol.name.startswith("_"):
+            return False
+        lang = self.view.language
+        if lang == "go":
+            return symbol.name[:1].isupper()
+        if lang in STAR_REEXPORTS and lang != "python":
+            return symbol.signature.lstrip().startswith("export")
+        if lang == "rust":
+            return symbol.signature.lstrip().startswith("pub")
+        return True
+
+    def exports(self, files: Sequence[str]) -> list[tuple[str, Symbol]]:
+        """The public top-level definitions of a module, following a package file's re-exports one step
+        (`from ._models import *`, `from .core import Command as Command`, `export * from './x'`)."""
+        out: list[tuple[str, Symbol]] = []
+        seen: set[str] = set()
+
+        def take(path: str, symbols: Sequence[Symbol]) -> None:
+            for sym in symbols:
+                if self._exported(sym) and sym.name not in seen:
+                    seen.add(sym.name)
+                    out.append((path, sym))
+
+        for path in files[:6]:
+            take(path, self.symbols_of(path))
+            if path.rsplit("/", 1)[-1] not in PACKAGE_FILES:
+                continue
+            for imp in self.store.imports_of(path):
+                if len(out) >= 4 * LISTING_ENTRIES:
+                    break
+                if imp.name == "*":
+                    for target in self.module_files(imp.module, "*", current=path)[:1]:
+                        take(target, self.symbols_of(target))
+                elif imp.name not in ("", "default") and imp.local and not imp.local.startswith("_"):
+                    targets = self.module_files(imp.module, imp.name, current=path)
+                    take(path, [s for _, s in self.find(targets, imp.name, hops=0)[:1]])
+        return out
+
+    def module_listing(self, imp: Import, qualifier: str, score: float) -> Candidate | None:
+        """`mod.|`: the module's public definitions, one line each — the names the member can be. Names this
+        file already takes from the module come first (they recur), then the module's own order."""
+        files = [p for p in self.module_of(imp) if p != self.view.rel]
+        if not files:
+            return None
+        entries = self.exports(files)
+        if not entries:
+            return None
+        uses = Counter(n for q, n in _MEMBER.findall(self.view.text[: self.view.offset]) if q == qualifier)
+        entries.sort(key=lambda ps: -uses[ps[1].name])  # stable: the module's order among equals
+        chosen: list[Symbol] = []
+        size = 0
+        for _, sym in entries[:LISTING_ENTRIES]:
+            size += len(sym.signature) + 1
+            if size > LISTING_CHARS and chosen:
+                break
+            chosen.append(sym)
+        text = render_listing(chosen, self.view.language)
+        return Candidate(key=f"mod|{files[0]}", kind="signature", path=files[0], text=text, score=round(score, 4),
+                         source="module")
+
+    def constructed_class(self, path: str, symbol: Symbol) -> list[tuple[str, Symbol]]:
+        """An imported instance (`export const onlineManager = new OnlineManager()`): its class, when the
+        same file defines it (what `onlineManager.` offers are that class's members)."""
+        m = _CONSTRUCTED.search(symbol.signature)
+        if symbol.kind != "variable" or m is None:
+            return []
+        return [(path, s) for s in self.symbols_of(path) if s.name == m.group(1) and s.kind in CONTAINER_KINDS][:1]
 
     # -- candidates ---------------------------------------------------------------------------
     def candidate(self, path: str, symbol: Symbol, score: float, source: str) -> Candidate:
@@ -286,6 +369,12 @@ class SignatureResolver:
                     add(self.members_of("self"), ref.weight * 0.9, "self")
                     continue
                 imp = self.bindings.get(ref.qualifier)
+                if imp is not None and not ref.name:  # `mod.|`: which of the module's names comes next
+                    listing = self.module_listing(imp, ref.qualifier, ref.weight * 0.9)
+                    if listing is not None:
+                        if listing.key not in out or out[listing.key].score < listing.score:
+                            out[listing.key] = listing
+                        continue
                 if imp is not None and imp.name in ("", "*") and ref.name:
                     add(self.find(self.module_files(imp.module, imp.name), ref.name), ref.weight, "import")
                     continue

@@ -38,6 +38,23 @@ FILES = {
     "web/lib/money.ts": "export function formatMoney(cents: number, currency: string): string { return ''; }\n",
     "web/lib/dates.ts": "export function parseIsoDate(text: string): Date { return new Date(text); }\n",
     "lib/widget.hpp": "class Widget {\n public:\n  int resize(int w, int h);\n};\n",
+    "pkg/shop/__init__.py": (
+        "from .cart import *\nfrom .pay import charge as charge\nfrom .pay import _secret_fee\n\n"
+        "def version() -> str:\n    return '1'\n"
+    ),
+    "pkg/shop/cart.py": (
+        "class Cart:\n    def add(self, item) -> None:\n        pass\n\n"
+        "def empty_cart() -> Cart:\n    return Cart()\n\ndef _private_helper():\n    pass\n"
+    ),
+    "pkg/shop/pay.py": (
+        "def charge(cart, amount: int, *, currency: str = 'EUR') -> bool:\n    return True\n\n"
+        "def _secret_fee():\n    return 1\n\ndef refund(cart):\n    return None\n"
+    ),
+    "util/log.go": "package util\n\nfunc Logf(format string, args ...any) {}\n\nfunc internal() {}\n",
+    "web/state/manager.ts": (
+        "class Manager {\n  isOnline(): boolean { return true; }\n  setOnline(on: boolean): void {}\n}\n"
+        "export const manager = new Manager();\n"
+    ),
 }
 
 
@@ -112,3 +129,52 @@ def test_unresolvable_imports_cost_nothing(index):
 def test_bodies_are_not_included(index):
     out = context_for(index, "pkg/app.py", "from .store.users import UserStore\n\nUserStore().")
     assert "add_user" in out and "return True" not in out
+
+
+@pytest.mark.parametrize("text", ["import pkg.shop as shop\n\nshop.", "from pkg import shop\n\nshop."])
+def test_a_module_qualifier_lists_what_the_module_offers(index, text):
+    """`mod.|`: the member is one of the module's public names, re-exports included; one line each, no bodies."""
+    out = context_for(index, "pkg/app.py", text)
+    for line in ("class Cart: ...", "def empty_cart() -> Cart: ...", "def version() -> str: ...",
+                 "def charge(cart, amount: int, *, currency: str = 'EUR') -> bool: ..."):
+        assert line in out
+    assert "pkg/shop/__init__.py: " in out
+    assert "_private_helper" not in out and "_secret_fee" not in out and "return" not in out
+    assert "refund" not in out  # in pay.py, but the package does not re-export it
+
+
+def test_module_listing_puts_the_names_the_file_already_takes_first(index):
+    out = context_for(index, "pkg/app.py", "import pkg.shop as shop\n\nshop.version()\nok = shop.charge(c, 1)\nshop.")
+    listing = out.split("pkg/shop/__init__.py: ", 1)[1].splitlines()
+    assert {listing[0].split("(")[0], listing[1].split("(")[0]} == {"def version", "def charge"}
+
+
+def test_go_package_listing_has_exported_names_only(index):
+    out = context_for(index, "main.go", 'package main\n\nimport "example.com/app/util"\n\nfunc main() {\n\tutil.')
+    assert "func Pad(s string, width int) string { ... }" in out and "func Logf(format string, args ...any)" in out
+    assert "internal" not in out
+
+
+def test_an_imported_instance_shows_its_class(index):
+    out = context_for(index, "web/app.ts", "import { manager } from './state/manager';\n\nmanager.")
+    assert "isOnline(): boolean" in out and "setOnline(on: boolean): void" in out
+
+
+def test_listing_lines_are_one_line_headers_cut_inside_the_parameter_list():
+    from cache.index.model import Symbol
+    from completion.context.render import MAX_LISTING_LINE, one_line
+
+    def line(signature: str, language: str = "python", kind: str = "function") -> str:
+        return one_line(Symbol("f", kind, "", signature, "", 0, 3), language)
+
+    long_def = ("def get(\n    url: URL | str,\n    *,\n    params: QueryParamTypes | None = None,\n"
+                "    headers: HeaderTypes | None = None,\n    cookies: CookieTypes | None = None,\n) -> Response:")
+    assert line(long_def) == "def get(url: URL | str, *, params: QueryParamTypes | None = None, ...) -> Response: ..."
+    assert len(line(long_def)) <= MAX_LISTING_LINE + len(": ...")
+    assert line("def main() -> None:  # type: ignore") == "def main() -> None: ..."
+    assert line("def f(\n    a,\n    b,\n):") == "def f(a, b): ..."
+    assert line("Int = Integer", kind="variable") == "Int = Integer"
+    # The return type's own commas are not parameter separators.
+    assert line("def pair(a: int) -> tuple[int, int]:") == "def pair(a: int) -> tuple[int, int]: ..."
+    assert line("export function sleep(ms: number): Promise<void> {", "typescript") == \
+        "export function sleep(ms: number): Promise<void> { ... }"
