@@ -23,8 +23,29 @@ def restated_word(text: str, ctx: PostContext) -> str:
     return text
 
 
+_QUALIFIER = re.compile(r"(?<![\w.])([^\W\d]\w*)(\.|::)$")
+# Modules whose best-known member has the module's own name, so `W.W.` is meant (`datetime.datetime.now()`).
+SAME_NAMED_MEMBERS = frozenset({"datetime"})
+
+
+def restated_qualifier(text: str, ctx: PostContext) -> str:
+    """`click.` + `click.echo(…)` → `echo(…)`: asked to continue `click.`, the model restated the
+    qualifier (the 0.5B model, at a healed lone dot, in 4 of 57 `member` cases of the dev benchmark:
+    `click.click.echo(…)` on screen). Kept where the document spells `W.W.` itself or W is one of
+    SAME_NAMED_MEMBERS — there the repeat is meant."""
+    m = _QUALIFIER.search(ctx.line_prefix)
+    if m is None:
+        return text
+    word, sep = m.group(1), m.group(2)
+    restated = word + sep
+    if (not text.startswith(restated) or not text[len(restated):].strip() or word in SAME_NAMED_MEMBERS
+            or restated + restated in ctx.prefix + ctx.suffix):
+        return text
+    return text[len(restated):]
+
+
 def apply(text: str, ctx: PostContext) -> str:
-    text = restated_word(text, ctx)
+    text = restated_qualifier(restated_word(text, ctx), ctx)
     lines = text.split("\n")
     above = [ln.strip() for ln in ctx.prefix.split("\n")[:-1] if ln.strip()][-3:]
     out: list[str] = []

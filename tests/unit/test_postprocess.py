@@ -74,6 +74,21 @@ def test_a_restated_lone_word_is_dropped(line_prefix, text, expect):
     assert repetition.apply(text, ctx(line_prefix, mode="line")) == expect
 
 
+@pytest.mark.parametrize("line_prefix,text,prefix,expect", [
+    ("        click.", 'click.echo(f"Hello, {name}!")', "", 'echo(f"Hello, {name}!")'),
+    ("ma.", 'ma.ValidationError({"foo": "bar"})', "", 'ValidationError({"foo": "bar"})'),
+    ("    let p = Point::", "Point::new(1, 2);", "", "new(1, 2);"),
+    ("    now = datetime.", "datetime.now()", "", "datetime.now()"),  # `datetime.datetime`: meant
+    ("    t = mod.", "mod.mod.x", "y = mod.mod.y\n", "mod.mod.x"),  # the document repeats it too: meant
+    ("    x = self.click.", "click.echo()", "", "click.echo()"),  # qualified qualifier: not this rule
+    ("        click.", "echo()", "", "echo()"),
+    ("        click.", "click.", "", "click."),  # nothing after the repeat: left to the other filters
+])
+def test_a_restated_qualifier_is_dropped(line_prefix, text, prefix, expect):
+    c = PostContext(line_prefix=line_prefix, line_suffix="", suffix="", prefix=prefix + line_prefix, mode="line")
+    assert repetition.apply(text, c) == expect
+
+
 def test_first_line_starts_at_an_indentation_only_cursor():
     c = ctx("    ", mode="block")
     assert whitespace.apply("   if url is not None:\n        pass", c) == "if url is not None:\n        pass"
