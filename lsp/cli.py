@@ -180,7 +180,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Cross-file benchmark: build (or reuse) cases, run the arms through the engine, print a table."""
     from completion.context.provider import RepositoryContext
     from completion.evaluation import arms as arm_registry
-    from completion.evaluation.cases import VARIANTS, answer_elsewhere, build_cases, load_cases, save_cases
+    from completion.evaluation.cases import VARIANTS, build_cases, copyable_cases, load_cases, save_cases
     from completion.evaluation.quality import format_quality, healing_pairs, paired
     from completion.evaluation.runner import EvalRunner, format_table, summarize, timestamp
 
@@ -244,17 +244,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         finally:
             await backend.close()
 
+    copyable: set[str] = set()
     try:
         results = asyncio.run(run())
+        for repo in sorted({c.repo for c in cases}):  # through the runner's own indexes, not reopened ones
+            for index in runner.provider(repo).indexes.values():
+                copyable |= copyable_cases(index, [c for c in cases if c.repo == repo])
     finally:
         runner.close()
-    copyable: set[str] = set()
-    for repo in sorted({c.repo for c in cases}):
-        context = RepositoryContext(settings.context, [repo])
-        context.wait_ready()
-        for index in context.indexes.values():
-            copyable |= {c.id for c in cases if c.repo == repo and answer_elsewhere(index, c)}
-        context.close()
     summary = summarize(results, arms, copyable)
     pairs = {f"{a} vs {b}": paired(results, a, b) for a, b in healing_pairs([arm.name for arm in arms])}
     report = {

@@ -23,7 +23,7 @@ import random
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from cache.index.indexer import RepoIndex
 from completion.context.signatures import FileView, SignatureResolver
@@ -150,21 +150,28 @@ def candidates_in_file(index: RepoIndex, rel: str, language: str, variant: str =
     return out
 
 
-def answer_elsewhere(index: RepoIndex, case: Case) -> bool:
-    """Does the answer appear verbatim in another indexed file of the repository?
+def copyable_cases(index: RepoIndex, cases: Sequence[Case]) -> set[str]:
+    """Ids of the cases whose answer appears verbatim in another indexed file of the repository.
 
     An upper bound on what copying can supply: analogy retrieval can only hand the model text
     that exists somewhere else, so a case whose answer appears nowhere else must be decided by
     the model (or by signatures), and no retriever can lift it to an exact match by copying.
-    The docs report exact match on this subset beside the whole benchmark."""
-    needle = case.answer.strip()
+    The docs report exact match on this subset beside the whole benchmark. Each file is read
+    once for all cases."""
+    waiting = {c.id: (c.path, c.answer.strip()) for c in cases}
+    found: set[str] = set()
     for rel in index.store.iter_paths():
-        if rel == case.path:
-            continue
+        if not waiting:
+            break
         lines = index.read_lines(rel)
-        if lines is not None and needle in "\n".join(lines):
-            return True
-    return False
+        if lines is None:
+            continue
+        text = "\n".join(lines)
+        hits = {cid for cid, (path, needle) in waiting.items() if path != rel and needle in text}
+        found |= hits
+        for cid in hits:
+            del waiting[cid]
+    return found
 
 
 def _inside_string(before: str) -> bool:

@@ -156,7 +156,7 @@ def summarize(results: Sequence[CaseResult], arms: Sequence[Arm],
     """Per arm: the mean of every metric, latency p50/p95 (total and context), and the case count.
 
     `copyable`: ids of cases whose answer appears verbatim in another file of the repository
-    (`cases.answer_elsewhere`); exact match on that subset is reported beside the whole."""
+    (`cases.copyable_cases`); exact match on that subset is reported beside the whole."""
     summary: dict[str, dict[str, float]] = {}
     for arm in arms:
         rows = [r for r in results if r.arm == arm.name]

@@ -8,7 +8,7 @@ import pytest
 from completion.config import ContextSettings
 from completion.context.provider import RepositoryContext
 from completion.evaluation import arms
-from completion.evaluation.cases import VARIANTS, answer_elsewhere, build_cases, candidates_in_file, line_rng, load_cases, save_cases
+from completion.evaluation.cases import VARIANTS, build_cases, copyable_cases, candidates_in_file, line_rng, load_cases, save_cases
 from completion.evaluation.metrics import edit_similarity, exact_match, identifier_f1, percentile
 from completion.types import Request
 
@@ -60,16 +60,15 @@ def test_cases_are_cross_file_uses_with_the_rest_of_the_line_as_answer(shop):
         assert CHECKOUT[c.cursor_offset:].startswith(c.answer)
 
 
-def test_answer_elsewhere_looks_in_every_other_file_but_the_cases_own(shop):
+def test_copyable_cases_look_in_every_other_file_but_the_cases_own(shop):
     root, ctx = shop
     index = ctx.indexes[str(root.resolve())]
     cases = {c.answer: c for c in candidates_in_file(index, "shop/checkout.py", "python")}
-    assert not any(answer_elsewhere(index, c) for c in cases.values())  # only in checkout.py itself
+    assert copyable_cases(index, list(cases.values())) == set()  # only in checkout.py itself
     (root / "shop/report.py").write_text("from shop.billing import Invoice\n\nfirst = Invoice(customer)\n")
     index.submit_paths(changed=("shop/report.py",))
     assert ctx.wait_ready(30)
-    assert answer_elsewhere(index, cases["Invoice(customer)"])
-    assert not answer_elsewhere(index, cases["compute_total(cart.items, tax_rate=0.21)"])
+    assert copyable_cases(index, list(cases.values())) == {cases["Invoice(customer)"].id}
 
 
 def test_mid_identifier_cursor_sits_inside_the_name_and_the_answer_is_the_rest_of_the_line(shop):
