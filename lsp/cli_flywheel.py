@@ -213,10 +213,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(run())
     except StaleCache as exc:
-        writer.close()
         log.error("generation cache is stale: %s", exc)
         return 4
-    writer.close()
+    finally:
+        writer.close()
     if cache is not None:
         added = cache.save()
         dropped = cache.prune() if args.prune_cache else 0
