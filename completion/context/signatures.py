@@ -284,20 +284,20 @@ class SignatureResolver:
             return symbol.signature.lstrip().startswith("pub")
         return True
 
-    def exports(self, files: Sequence[str]) -> list[tuple[str, Symbol]]:
+    def exports(self, files: Sequence[str]) -> list[Symbol]:
         """The public top-level definitions of a module, following a package file's re-exports one step
         (`from ._models import *`, `from .core import Command as Command`, `export * from './x'`)."""
-        out: list[tuple[str, Symbol]] = []
+        out: list[Symbol] = []
         seen: set[str] = set()
 
-        def take(path: str, symbols: Sequence[Symbol]) -> None:
+        def take(symbols: Sequence[Symbol]) -> None:
             for sym in symbols:
                 if self._exported(sym) and sym.name not in seen:
                     seen.add(sym.name)
-                    out.append((path, sym))
+                    out.append(sym)
 
         for path in files[:6]:
-            take(path, self.symbols_of(path))
+            take(self.symbols_of(path))
             if path.rsplit("/", 1)[-1] not in PACKAGE_FILES:
                 continue
             for imp in self.store.imports_of(path):
@@ -305,10 +305,10 @@ class SignatureResolver:
                     break
                 if imp.name == "*":
                     for target in self.module_files(imp.module, "*", current=path)[:1]:
-                        take(target, self.symbols_of(target))
+                        take(self.symbols_of(target))
                 elif imp.name not in ("", "default") and imp.local and not imp.local.startswith("_"):
                     targets = self.module_files(imp.module, imp.name, current=path)
-                    take(path, [s for _, s in self.find(targets, imp.name, hops=0)[:1]])
+                    take([s for _, s in self.find(targets, imp.name, hops=0)[:1]])
         return out
 
     def module_listing(self, imp: Import, qualifier: str, score: float) -> Candidate | None:
@@ -321,10 +321,10 @@ class SignatureResolver:
         if not entries:
             return None
         uses = Counter(n for q, n in _MEMBER.findall(self.view.text[: self.view.offset]) if q == qualifier)
-        entries.sort(key=lambda ps: -uses[ps[1].name])  # stable: the module's order among equals
+        entries.sort(key=lambda sym: -uses[sym.name])  # stable: the module's order among equals
         chosen: list[Symbol] = []
         size = 0
-        for _, sym in entries[:LISTING_ENTRIES]:
+        for sym in entries[:LISTING_ENTRIES]:
             size += len(sym.signature) + 1
             if size > LISTING_CHARS and chosen:
                 break
@@ -356,11 +356,13 @@ class SignatureResolver:
     def candidates(self, refs: Sequence[Ref], imported_score: float = IMPORTED_SCORE) -> list[Candidate]:
         out: dict[str, Candidate] = {}
 
+        def keep(c: Candidate) -> None:
+            if c.key not in out or out[c.key].score < c.score:
+                out[c.key] = c
+
         def add(found: list[tuple[str, Symbol]], score: float, source: str) -> None:
             for path, symbol in found[:2]:
-                c = self.candidate(path, symbol, score, source)
-                if c.key not in out or out[c.key].score < c.score:
-                    out[c.key] = c
+                keep(self.candidate(path, symbol, score, source))
 
         for ref in refs:
             if ref.qualifier:
@@ -372,8 +374,7 @@ class SignatureResolver:
                 if imp is not None and not ref.name:  # `mod.|`: which of the module's names comes next
                     listing = self.module_listing(imp, ref.qualifier, ref.weight * 0.9)
                     if listing is not None:
-                        if listing.key not in out or out[listing.key].score < listing.score:
-                            out[listing.key] = listing
+                        keep(listing)
                         continue
                 if imp is not None and imp.name in ("", "*") and ref.name:
                     add(self.find(self.module_files(imp.module, imp.name), ref.name), ref.weight, "import")
