@@ -250,8 +250,15 @@ class IndexStore:
         rows = self.conn().execute(f"SELECT term, doc FROM windows_vocab WHERE term IN ({marks})", terms)
         return dict(rows.fetchall())
 
-    def search_windows(self, terms: Sequence[str], limit: int = 20) -> list[WindowHit]:
+    def search_windows(self, terms: Sequence[str], limit: int = 20, require: str = "") -> list[WindowHit]:
+        """Windows matching any of `terms`, best BM25 first; with `require`, only windows holding that
+        identifier (ranked by it and the terms; with no terms, by it alone)."""
         query = fts_query(terms)
+        if require:
+            needed = fts_query([require])
+            if not needed:
+                return []
+            query = f"{needed} AND ({query})" if query else needed
         if not query:
             return []
         db = self.conn()

@@ -9,7 +9,7 @@ class Candidate:
     """`key` identifies the same piece across requests (for stable ordering); `score` is in [0, 1]."""
 
     key: str
-    kind: str  # analogy | signature | imports
+    kind: str  # analogy | usage | signature | imports
     path: str  # as shown in the prompt: relative to the workspace folder
     text: str
     score: float

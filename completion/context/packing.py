@@ -70,9 +70,9 @@ def pack(candidates: Iterable[Candidate], budget: int, count: Callable[[str], in
     return chosen
 
 
-# Among new items, kinds further down this list go nearer the cursor's file. Analogy windows go last:
-# a small model copies from what it read most recently, and the windows are what it can copy.
-KIND_ORDER = {"imports": 0, "signature": 1, "analogy": 2}
+# Among new items, kinds further down this list go nearer the cursor's file. Analogy windows and
+# usage lines go last: a small model copies from what it read most recently, and they are what it can copy.
+KIND_ORDER = {"imports": 0, "signature": 1, "analogy": 2, "usage": 3}
 
 
 def stable_order(chosen: Sequence[Candidate], previous: Sequence[str] = ()) -> list[Candidate]:

@@ -33,6 +33,7 @@ from completion.context import analogy
 from completion.context.candidates import Candidate
 from completion.context.packing import pack, stable_order, to_files
 from completion.context.signatures import FileView, SignatureResolver, refs_near_cursor
+from completion.context import usages
 from completion.engine import ContextResult
 from completion.languages import language_for
 from completion.secrets import is_secret_path, secret_patterns
@@ -40,7 +41,8 @@ from completion.types import Request
 
 log = logging.getLogger(__name__)
 DF_TTL_S = 30.0
-HITS_TTL_S = 10.0  # FTS hits of a repeated query (typing inside a word)
+HITS_TTL_S = 10.0
+USAGE_SHARE = 0.25  # of the budget, packed before analogy windows: ~8 usage lines  # FTS hits of a repeated query (typing inside a word)
 FolderProgress = Callable[[str, str, str, "int | None"], None]  # (folder, begin|report|end, message, pct)
 
 
@@ -256,12 +258,12 @@ class RepositoryContext:
                 cache.clear()
         return {t: cache[t] for t in terms}
 
-    def _search(self, index: RepoIndex, terms: list[str]) -> list:
+    def _search(self, index: RepoIndex, terms: list[str], require: str = "") -> list:
         """FTS hits for a query; while the user types inside a word the query repeats, so remember a few."""
-        key = (str(index.root), tuple(sorted(terms)))
+        key = (str(index.root), tuple(sorted(terms)), require)
         hits = self._hits.get(key)
         if hits is None or time.monotonic() - hits[0] > HITS_TTL_S:
-            hits = (time.monotonic(), index.store.search_windows(terms, limit=40))
+            hits = (time.monotonic(), index.store.search_windows(terms, limit=40, require=require))
             self._hits[key] = hits
             if len(self._hits) > 32:
                 self._hits.pop(next(iter(self._hits)))
@@ -297,13 +299,17 @@ class RepositoryContext:
             self._doc_windows_cache.pop(next(iter(self._doc_windows_cache)))
         return lines, windows
 
-    def _analogy(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot) -> list[Candidate]:
+    def _query(self, request: Request, index: RepoIndex | None) -> analogy.Query:
+        """The cursor's identifier query, IDF-weighted over the index (analogy and usages score with it)."""
         position = analogy.query_terms(request.text, request.offset)
         if not position:
-            return []
+            return analogy.Query({}, 0.0)
         total = self._window_total(index) if index is not None else 0
         doc_counts = self._df(index, list(position)) if index is not None else {}
-        query = analogy.build_query(position, doc_counts, total)
+        return analogy.build_query(position, doc_counts, total)
+
+    def _analogy(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
+                 query: analogy.Query) -> list[Candidate]:
         if not query.weights:
             return []
         out: list[Candidate] = []
@@ -349,6 +355,42 @@ class RepositoryContext:
                     out.append(c)
         return analogy.dedupe(out, self.settings.max_windows)
 
+    def _usages(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
+                query: analogy.Query) -> list[Candidate]:
+        """At `name.|`, lines of other files that use `name.`: open documents first, then the index."""
+        access = usages.member_access(request.text[request.text.rfind("\n", 0, request.offset) + 1: request.offset])
+        if access is None:
+            return []
+        found: list[usages.Usage] = []
+        open_rels: set[str] = set()
+        for uri, (path, text) in snap.documents.items():
+            if uri == request.uri:
+                continue
+            doc_index, doc_rel = self.locate(path, uri)
+            if doc_index is index:
+                open_rels.add(doc_rel)
+            lines, _ = self._doc_windows(uri, text)
+            found += usages.find_usages(doc_rel, lines, [(0, len(lines))], access, query.score)
+        if index is not None and self.settings.index:
+            hits = self._search(index, list(query.search), require=access.receiver)
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for h in hits:
+                if h.path != rel and h.path not in open_rels:
+                    spans.setdefault(h.path, []).append((h.start, h.end))
+            for path, ranges in spans.items():
+                lines = index.read_lines(path)
+                if lines is not None:
+                    found += usages.find_usages(path, lines, ranges, access, query.score)
+        return usages.usage_candidates(found, access)
+
+    def _reserve(self) -> dict[str, float] | None:
+        """Budget shares packed first, per kind: usages (small, targeted), then analogy windows."""
+        s = self.settings
+        reserve = {"usage": USAGE_SHARE} if s.usages else {}
+        if s.analogy_share > 0:
+            reserve["analogy"] = s.analogy_share
+        return reserve or None
+
     def _signatures(self, view: FileView, index: RepoIndex | None) -> list[Candidate]:
         if index is None:
             return []
@@ -382,15 +424,18 @@ class RepositoryContext:
         candidates: list[Candidate] = []
         with index.busy() if index is not None else contextlib.nullcontext():
             view = self._view(request, rel) if (s.signatures or s.keep_imports) else None
-            if s.analogy:
-                candidates += self._analogy(request, index, rel, snap)
+            query = self._query(request, index) if (s.analogy or s.usages) else None
+            if s.analogy and query is not None:
+                candidates += self._analogy(request, index, rel, snap, query)
+            if s.usages and query is not None:
+                candidates += self._usages(request, index, rel, snap, query)
             if s.signatures and view is not None:
                 candidates += self._signatures(view, index)
             if s.keep_imports and view is not None:
                 candidates += self._imports_block(view)
             previous = self._previous.get(request.uri, [])
             chosen = pack(candidates, budget_tokens, self._count(count), previous,
-                          reserve={"analogy": s.analogy_share} if s.analogy_share > 0 else None)
+                          reserve=self._reserve())
             ordered = stable_order(chosen, previous)
         self._previous[request.uri] = [c.key for c in ordered]
         self._previous.move_to_end(request.uri)

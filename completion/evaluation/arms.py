@@ -1,9 +1,10 @@
 """The compared configurations ("arms") as data: context-settings and completion-settings overrides.
 
 An arm is named after its context arm (`in-file`, `+analogy`, `+signatures`,
-`+both`), optionally followed by `:` and a completion variant (`heal`,
-`no-heal`, `no-gate`) — e.g. `in-file:no-heal,in-file:heal` measures token
-healing alone. Without a variant the completion settings are the run's own.
+`+both`), optionally followed by `:` and a variant: a completion variant
+(`heal`, `no-heal`, `no-gate`) — e.g. `in-file:no-heal,in-file:heal` measures
+token healing alone — or a context variant (`no-usages`). Without a variant the
+settings are the run's own.
 """
 from __future__ import annotations
 
@@ -29,9 +30,11 @@ class Arm:
 
 ARMS: tuple[Arm, ...] = (
     Arm("in-file", {"enabled": False}),
-    Arm("+analogy", {"enabled": True, "analogy": True, "signatures": False, "keep_imports": False}),
-    Arm("+signatures", {"enabled": True, "analogy": False, "signatures": True, "keep_imports": True}),
-    Arm("+both", {"enabled": True, "analogy": True, "signatures": True, "keep_imports": True}),
+    # Usage lines (`name.` used elsewhere) are retrieved code, the targeted form of analogy.
+    Arm("+analogy", {"enabled": True, "analogy": True, "usages": True, "signatures": False, "keep_imports": False}),
+    Arm("+signatures", {"enabled": True, "analogy": False, "usages": False, "signatures": True,
+                        "keep_imports": True}),
+    Arm("+both", {"enabled": True, "analogy": True, "usages": True, "signatures": True, "keep_imports": True}),
 )
 
 COMPLETION_VARIANTS: dict[str, dict[str, Any]] = {
@@ -39,17 +42,24 @@ COMPLETION_VARIANTS: dict[str, dict[str, Any]] = {
     "no-heal": {"token_healing": False},
     "no-gate": {"syntax_gate": False},
 }
+CONTEXT_VARIANTS: dict[str, dict[str, Any]] = {
+    "no-usages": {"usages": False},
+}
 
 
 def _one(name: str) -> Arm:
     by_name = {a.name: a for a in ARMS}
     base, sep, variant = name.partition(":")
-    if base not in by_name or (sep and variant not in COMPLETION_VARIANTS):
+    variants = {**COMPLETION_VARIANTS, **CONTEXT_VARIANTS}
+    if base not in by_name or (sep and variant not in variants):
         raise ValueError(f"unknown arm {name}; known: {', '.join(by_name)}, each optionally followed by "
-                         f":{' / :'.join(COMPLETION_VARIANTS)}")
+                         f":{' / :'.join(variants)}")
+    arm = by_name[base]
     if not sep:
-        return by_name[base]
-    return dataclasses.replace(by_name[base], name=name, completion=dict(COMPLETION_VARIANTS[variant]))
+        return arm
+    if variant in CONTEXT_VARIANTS:
+        return dataclasses.replace(arm, name=name, context={**arm.context, **CONTEXT_VARIANTS[variant]})
+    return dataclasses.replace(arm, name=name, completion=dict(COMPLETION_VARIANTS[variant]))
 
 
 def select(names: str | None) -> tuple[Arm, ...]:

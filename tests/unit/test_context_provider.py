@@ -197,3 +197,33 @@ async def test_gathering_runs_off_the_event_loop_on_a_snapshot(repo, tmp_path):
         assert not any("'nightly'" in f.text for f in later.files)
     finally:
         ctx.close()
+
+
+async def test_member_access_brings_usage_lines_from_other_files(repo, tmp_path):
+    """At `audit_log.|` the lines of other files that call `audit_log.` are offered: which members
+    exist and how they are called. The cursor's own file on disk (which holds the answer) is not."""
+    (repo / "app/jobs.py").write_text("def nightly(audit_log):\n    audit_log.rotate(keep=7)\n")
+    (repo / "app/service.py").write_text(SERVICE + "add_user(None)\n    audit_log.flush_secret_answer()\n")
+    ctx = provider(repo, tmp_path)
+    try:
+        text = SERVICE.replace("self.", "audit_log.")
+        result = await ctx.gather(request(repo, text), 400, words)
+        shown = {f.path: f.text for f, line in zip(result.files, result.report) if " usage " in line}
+        assert shown["app/reports.py"] == ('audit_log.write_entry("weekly", level="info")\n'
+                                           '    audit_log.write_entry(user.email, level="debug")')
+        assert shown["app/jobs.py"] == "audit_log.rotate(keep=7)"
+        assert "flush_secret_answer" not in "\n".join(f.text for f in result.files)
+        assert [f.path for f, line in zip(result.files, result.report)][-1] in shown  # nearest the file
+
+        typed = await ctx.gather(request(repo, text + "ro"), 400, words)
+        assert [f.text for f, line in zip(typed.files, typed.report) if " usage " in line] == ["audit_log.rotate(keep=7)"]
+        at_self = await ctx.gather(request(repo), 400, words)
+        assert not any(" usage " in line for line in at_self.report)
+    finally:
+        ctx.close()
+    ctx = provider(repo, tmp_path, usages=False)
+    try:
+        result = await ctx.gather(request(repo, text), 400, words)
+        assert result.files and not any(" usage " in line for line in result.report)
+    finally:
+        ctx.close()

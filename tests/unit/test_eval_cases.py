@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from completion.config import ContextSettings
+from completion.config import CompletionSettings, ContextSettings
 from completion.context.provider import RepositoryContext
 from completion.evaluation import arms
 from completion.evaluation.cases import VARIANTS, build_cases, copyable_cases, candidates_in_file, line_rng, load_cases, save_cases
@@ -182,8 +182,16 @@ def test_arms_are_data():
     both = arms.select("+both")[0].settings(ContextSettings(budget_tokens=99))
     assert both.enabled and both.analogy and both.signatures and both.budget_tokens == 99
     assert not arms.select("in-file")[0].settings(ContextSettings()).enabled
+    assert both.usages and not arms.select("+signatures")[0].settings(ContextSettings()).usages
     with pytest.raises(ValueError):
         arms.select("+nonsense")
+
+
+def test_arms_may_override_context_settings():
+    plain = arms.select("+both:no-usages")[0]
+    settings = plain.settings(ContextSettings())
+    assert plain.name == "+both:no-usages" and not settings.usages and settings.analogy and settings.signatures
+    assert plain.completion_settings(CompletionSettings(candidates=3)).candidates == 3
 
 
 def test_arms_may_override_completion_settings():

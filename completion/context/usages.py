@@ -1,0 +1,125 @@
+"""Usage context: how the name before the cursor's `.` is used elsewhere in the repository.
+
+At `onlineManager.|` the most useful thing a model can read is other lines that
+say `onlineManager.isOnline()` or `onlineManager.setOnline(false)`: they show
+which members exist *and* how they are called (arguments, chaining), in fewer
+tokens than a whole analogy window. Analogy windows find code that looks like
+the cursor's surroundings; usage lines are the targeted form of that for member
+access, the completion point CrossCodeEval measures (docs/context.md).
+
+Pure functions here; the provider does the index lookups.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from cache.index.tokens import identifiers, jaccard
+from completion.context.candidates import Candidate
+
+# `recv.`, `recv.par`, `recv::`, `recv::par` at the end of the text before the cursor.
+_MEMBER_AT_CURSOR = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*(\.|::)\s*([A-Za-z_$][\w$]*)?$")
+# Receivers whose usages elsewhere say nothing about this one.
+SKIP_RECEIVERS = frozenset({"self", "this", "cls", "super", "Self"})
+MAX_LINE_CHARS = 160
+LINES_PER_FILE = 4
+MAX_FILES = 6
+CONTEXT_LINES = 3  # lines above a usage that, with it, are scored against the cursor's query
+BASE_SCORE = 0.5  # a usage is relevant by construction; similarity to the cursor's code ranks it
+
+
+@dataclass(frozen=True)
+class MemberAccess:
+    receiver: str
+    accessor: str  # "." or "::"
+    partial: str  # the member name typed so far ("" right after the accessor)
+    lead: str = ""  # the cursor line before the receiver (`response = ` of `response = httpx.`)
+
+    def pattern(self) -> re.Pattern[str]:
+        """Matches `receiver<accessor>member` in other code; group 1 is the member."""
+        return re.compile(rf"(?<![\w$]){re.escape(self.receiver)}\s*{re.escape(self.accessor)}\s*"
+                          rf"({re.escape(self.partial)}[\w$]*)")
+
+
+def member_access(line_prefix: str) -> MemberAccess | None:
+    """The receiver the cursor is completing a member of, or None (not a member access, or `self.`)."""
+    m = _MEMBER_AT_CURSOR.search(line_prefix)
+    if m is None or m.group(1) in SKIP_RECEIVERS or len(m.group(1)) < 2:
+        return None
+    return MemberAccess(m.group(1), m.group(2), m.group(3) or "", line_prefix[: m.start()].strip())
+
+
+def lead_similarity(lead: str, other: str) -> float:
+    """How alike two lines are up to the receiver: `response = httpx.` predicts what follows
+    `response = httpx.` elsewhere far better than the surrounding code does."""
+    if not lead:
+        return 0.0
+    if lead == other:
+        return 1.0
+    return jaccard(set(identifiers(lead)), set(identifiers(other)))
+
+
+@dataclass(frozen=True)
+class Usage:
+    path: str
+    line: int
+    text: str  # the line, stripped of trailing space
+    score: float
+
+
+def find_usages(path: str, lines: Sequence[str], starts: Iterable[tuple[int, int]], access: MemberAccess,
+                score: Callable[[set[str]], float]) -> list[Usage]:
+    """Usages of `access` in the given line ranges of one file, each scored with the lines above it."""
+    pattern = access.pattern()
+    seen: set[int] = set()
+    out: list[Usage] = []
+    for start, end in starts:
+        for i in range(max(0, start), min(len(lines), end)):
+            if i in seen:
+                continue
+            seen.add(i)
+            line = lines[i]
+            m = pattern.search(line) if len(line) <= MAX_LINE_CHARS else None
+            if m is None:
+                continue
+            around = "\n".join(lines[max(0, i - CONTEXT_LINES): i + 1])
+            tokens = {t.lower() for t in identifiers(around)}
+            lead = lead_similarity(access.lead, line[: m.start()].strip())
+            out.append(Usage(path, i, line.rstrip(), (score(tokens) + lead) / 2))
+    return out
+
+
+def _dedent(lines: Sequence[str]) -> list[str]:
+    indent = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+    return [ln[indent:] for ln in lines]
+
+
+def usage_candidates(usages: Iterable[Usage], access: MemberAccess, *, per_file: int = LINES_PER_FILE,
+                     max_files: int = MAX_FILES) -> list[Candidate]:
+    """One candidate per file: its best usage lines (identical lines elsewhere dropped), in file order.
+
+    Several files rather than one pseudo-file: each block keeps its real path, which is what
+    Qwen's repository format expects, and packing can drop the weakest file as a whole.
+    """
+    seen_text: set[str] = set()
+    by_file: dict[str, list[Usage]] = {}
+    for u in sorted(usages, key=lambda u: (-u.score, u.path, u.line)):
+        key = u.text.strip()
+        if key in seen_text:
+            continue
+        chosen = by_file.setdefault(u.path, [])
+        if len(chosen) >= per_file:
+            continue
+        seen_text.add(key)
+        chosen.append(u)
+    ranked = sorted(by_file.items(), key=lambda kv: (-kv[1][0].score, kv[0]))[:max_files]
+    out = []
+    for path, chosen in ranked:
+        chosen.sort(key=lambda u: u.line)
+        text = "\n".join(_dedent([u.text for u in chosen]))
+        best = max(u.score for u in chosen)
+        out.append(Candidate(key=f"use|{path}|{access.receiver}{access.accessor}", kind="usage", path=path,
+                             text=text, score=round(min(1.0, BASE_SCORE + (1 - BASE_SCORE) * best), 4),
+                             source="usage", start_line=chosen[0].line, end_line=chosen[-1].line + 1))
+    return out
