@@ -31,6 +31,8 @@ class Anchor:
     context_tokens: int = 0
     context_report: tuple[str, ...] = ()
     context_ms: float = 0.0
+    member: str = ""  # the `name.` the cursor was completing when this was built ("" if none)
+    context_member: str = ""  # the `name.` whose member context `context` holds
 
 
 def typed_since(anchor: Anchor, text: str, offset: int) -> str | None:

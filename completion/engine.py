@@ -26,6 +26,7 @@ from completion.anchor import Anchor, middle_and_heal, typed_since
 from completion.candidates import finish_candidates, near_cursor, post_context
 from completion.budget import SpeedModel
 from completion.config import CompletionSettings, ContextSettings
+from completion.context.usages import member_key
 from completion.heal import whitespace_heal
 from completion.lifecycle import AdaptiveDebounce
 from completion.postprocess import PostContext, stop_rule
@@ -49,6 +50,7 @@ class ContextResult:
     tokens: int = 0
     report: tuple[str, ...] = ()  # one line per item: score, kind, path (for --show-prompt)
     paths: frozenset[str] = frozenset()  # files the context came from (cache invalidation)
+    member: str = ""  # `name.` whose member context (usage lines, module listing) this holds
 
 
 class ContextProvider(Protocol):
@@ -405,6 +407,9 @@ class CompletionEngine:
                                    language=request.language, heal=heal, middle_start=middle)
 
         anchor = self._anchors.get(request.uri)
+        member = member_key(request.line_prefix)
+        if anchor is not None and member and anchor.member != member:
+            anchor = None  # a new `name.`: its member context is looked for once (`_new_anchor`)
         if anchor is not None and s.typed_middle and not full:
             typed = typed_since(anchor, request.text, request.offset)
             split = middle_and_heal(anchor, typed, _heal_text(request, analysis)) if typed is not None else None
@@ -438,19 +443,24 @@ class CompletionEngine:
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
         t_ctx = time.perf_counter()
+        member = member_key(request.line_prefix)
         sticky = self._sticky_context(request, context_budget)
-        if sticky is not None:
+        if sticky is not None and (not member or sticky.member == member):
             ctx = sticky
         elif self.context is not None and self.context_settings.enabled and context_budget > 0:
             try:
                 ctx = await self.context.gather(request, context_budget, count)
             except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:  # context is an extra: never fatal
                 log.warning("context gathering failed: %s", exc)
+            if sticky is not None and ctx.member != member:
+                # Nothing specific to this `name.`: the kept context keeps the KV cache valid.
+                ctx = sticky
         paths = ctx.paths or frozenset(f.path for f in ctx.files)
         return Anchor(offset=request.offset, before=request.prefix, after=request.suffix, prefix=prefix,
                       suffix=window.suffix, heal=heal, context=ctx.files, context_paths=paths,
                       context_tokens=ctx.tokens, context_report=ctx.report,
-                      context_ms=(time.perf_counter() - t_ctx) * 1000)
+                      context_ms=(time.perf_counter() - t_ctx) * 1000, member=member,
+                      context_member=ctx.member)
 
     def _sticky_context(self, request: Request, context_budget: int) -> ContextResult | None:
         """The document's previous context, if the cursor stayed within `context.stickyLines` of it.
@@ -472,7 +482,8 @@ class CompletionEngine:
         if own and any(f.path == own for f in prev.context):
             return None
         return ContextResult(files=prev.context, tokens=prev.context_tokens, paths=prev.context_paths,
-                             report=tuple(f"{line} (kept)" for line in prev.context_report))
+                             report=tuple(f"{line} (kept)" for line in prev.context_report),
+                             member=prev.context_member)
 
     def _cost(self, prompt: Prompt) -> int | None:
         """Prompt tokens the backend will have to evaluate (an estimate: what its KV cache lacks);

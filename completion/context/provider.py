@@ -358,7 +358,7 @@ class RepositoryContext:
     def _usages(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
                 query: analogy.Query) -> list[Candidate]:
         """At `name.|`, lines of other files that use `name.`: open documents first, then the index."""
-        access = usages.member_access(request.text[request.text.rfind("\n", 0, request.offset) + 1: request.offset])
+        access = usages.member_access(request.line_prefix)
         if access is None:
             return []
         found: list[usages.Usage] = []
@@ -447,4 +447,9 @@ class RepositoryContext:
             log.debug("context for %s: %d of %d candidates, %d tokens, %.1f ms: %s", rel, len(ordered),
                       len(candidates), sum(c.cost for c in ordered), self.last_ms,
                       "; ".join(f"{c.kind} {c.path}:{c.key.split('|')[-1]}" for c in ordered))
-        return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report)
+        # Usage lines and a module listing are specific to the `name.` at the cursor; the engine
+        # re-gathers a kept context once per new `name.` and takes it only if it holds them.
+        specific = any(c.kind == "usage" or c.source == "module" for c in ordered)
+        member = usages.member_key(request.line_prefix)
+        return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report,
+                             member=member if specific else "")

@@ -50,6 +50,13 @@ def member_access(line_prefix: str) -> MemberAccess | None:
     return MemberAccess(m.group(1), m.group(2), m.group(3) or "", line_prefix[: m.start()].strip())
 
 
+def member_key(line_prefix: str) -> str:
+    """`httpx.` at `response = httpx.Re|`: what member-specific context (usage lines, a module
+    listing) is gathered for; "" where the cursor is not completing a member."""
+    access = member_access(line_prefix)
+    return f"{access.receiver}{access.accessor}" if access is not None else ""
+
+
 def lead_similarity(lead: str, other: str) -> float:
     """How alike two lines are up to the receiver: `response = httpx.` predicts what follows
     `response = httpx.` elsewhere far better than the surrounding code does."""

@@ -155,6 +155,49 @@ def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reuse
         inner.close()
 
 
+def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_path):
+    """A kept context predates `shapes.`: usage lines and the module listing for it are looked for once
+    (the prompt start changes only if there are some), then typing the member keeps the new context."""
+    from completion.config import ContextSettings
+    from completion.context.provider import RepositoryContext
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "shapes.py").write_text("class Circle:\n    def area(self):\n        return 1.0\n\n\n"
+                                    "def unit_circle():\n    return Circle()\n")
+    (root / "report.py").write_text("import shapes\n\n\ndef total():\n    return shapes.unit_circle().area()\n")
+    head = "import shapes\n\n\n" + "".join(f"def size_{i}(r):\n    return r * {i}\n\n\n" for i in range(6))
+    path = root / "main.py"
+    settings = ContextSettings(index_dir=str(tmp_path / "idx"))
+    inner = RepositoryContext(settings, [str(root)])
+    assert inner.wait_ready(30)
+    ctx = CountingContext(inner)
+    e = CompletionEngine(local_backend, CompletionSettings(deadline_ms=120_000, debounce=False, latency_budget_ms=0,
+                                                           cache=False, max_tokens=4), settings, context=ctx)
+
+    def at(line_text: str, rid: str) -> Request:
+        text = head + "def main():\n    " + line_text
+        return Request(uri=path.as_uri(), text=text, offset=len(text), language="python", path=str(path),
+                       trigger="invoked", request_id=rid, workspace_folders=(str(root),))
+
+    try:
+        first = asyncio.run(e.complete(at("value = ", "a")))
+        assert ctx.calls == 1
+        dotted = asyncio.run(e.complete(at("value = shapes.", "b")))
+        assert ctx.calls == 2 and not any(line.endswith("(kept)") for line in dotted.info.context_report)
+        shown = "\n".join(dotted.info.context_report)
+        assert " usage " in shown or " module " in shown, shown
+        typing = asyncio.run(e.complete(at("value = shapes.un", "c")))
+        assert ctx.calls == 2 and typing.info.extra_layout == "typed-middle"
+        local = asyncio.run(e.complete(at("value = shapes.unit_circle()\n    result = value.", "d")))
+        assert ctx.calls == 3  # looked for once; nothing uses `value.` elsewhere, so the context was kept
+        assert local.info.context_report and all(line.endswith("(kept)") for line in local.info.context_report)
+        asyncio.run(e.complete(at("value = shapes.unit_circle()\n    result = value.ar", "e")))
+        assert ctx.calls == 3
+    finally:
+        inner.close()
+
+
 def test_asking_twice_at_the_same_place_builds_the_same_prompt(local_backend):
     """After `return ` the trailing space is healed; the second, typed-middle prompt must heal it too
     (it once put the bare space after <|fim_middle|> instead, and the 0.5B model answered `1`)."""
