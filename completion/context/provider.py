@@ -206,6 +206,9 @@ class RepositoryContext:
 
     def document_closed(self, uri: str) -> None:
         doc = self.documents.pop(uri, None)  # (its entries in the worker's caches age out: bounded LRUs)
+        with contextlib.suppress(RuntimeError):  # (closed provider: nothing left to forget)
+            # What it chose last (a reopened document starts afresh); the worker owns that map.
+            self._worker.submit(self._previous.pop, uri, None)
         index = self.index_for(doc.path) if doc and doc.indexed else None
         if doc is not None and index is not None:
             rel = index.rel(doc.path)

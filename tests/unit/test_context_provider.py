@@ -227,3 +227,18 @@ async def test_member_access_brings_usage_lines_from_other_files(repo, tmp_path)
         assert result.files and not any(" usage " in line for line in result.report)
     finally:
         ctx.close()
+
+
+async def test_a_closed_document_forgets_what_its_context_was(repo, tmp_path):
+    """The eval opens the same masked file once per arm: no arm may inherit another's choices
+    (the sticky bonus would favour them)."""
+    ctx = provider(repo, tmp_path)
+    try:
+        req = request(repo)
+        ctx.document_opened(req.uri, req.path, "python", req.text, 1, index=False)
+        await ctx.gather(req, 400, words)
+        ctx.document_closed(req.uri)
+        await ctx.gather(request(repo, "x = 1\n", "app/other.py"), 400, words)  # the worker has forgotten by now
+        assert req.uri not in ctx._previous
+    finally:
+        ctx.close()
