@@ -46,7 +46,18 @@ def python_module(lookup: PathLookup, current: str, module: str) -> list[str]:
         stem = posixpath.join(base, rest) if rest else base
         return _exact(lookup, stem + ".py") or _exact(lookup, posixpath.join(stem, "__init__.py"))
     stem = module.replace(".", "/")
-    return _by_suffix(lookup, stem + ".py") or _by_suffix(lookup, stem + "/__init__.py")
+    for suffix in (stem + ".py", stem + "/__init__.py"):
+        # An absolute import names a module from an import root: `import warnings` is not
+        # `marshmallow/warnings.py`, whose folder is a package (only `marshmallow.warnings` reaches it).
+        hits = [p for p in _by_suffix(lookup, suffix) if not _in_package(lookup, p[: len(p) - len(suffix)])]
+        if hits:
+            return hits
+    return []
+
+
+def _in_package(lookup: PathLookup, root: str) -> bool:
+    """Is the folder `root` ("" or ending in "/") a Python package (holds an __init__.py)?"""
+    return bool(root) and bool(_exact(lookup, root + "__init__.py"))
 
 
 def js_module(lookup: PathLookup, current: str, spec: str) -> list[str]:

@@ -34,6 +34,9 @@ MAX_IMPORTED = 12
 IMPORTED_SCORE = 0.15  # imported names not near the cursor: fill what budget the rest leaves
 LISTING_ENTRIES = 24  # definitions in a module listing (`mod.|`)
 LISTING_CHARS = 700  # ~200 tokens: what the budget leaves signatures after the analogy share
+# Attributes every Python module has, defined by the import system rather than by the file.
+MODULE_ATTRIBUTES = frozenset({"__name__", "__file__", "__doc__", "__path__", "__spec__", "__loader__",
+                               "__package__", "__dict__", "__builtins__", "__cached__"})
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
@@ -271,6 +274,47 @@ class SignatureResolver:
         if imp.name not in ("*", "default"):
             return self.submodule(imp)
         return []
+
+    def namespace(self, qualifier: str) -> frozenset[str] | None:
+        """Every name `qualifier.` can be followed by, when that set is known to be complete; else None.
+
+        Only Python modules of this repository qualify: a module's attributes are its top-level
+        definitions and the names it imports, and nothing else (no `__getattr__`, no star import
+        from outside the index); a package adds its submodule files. Classes do not qualify
+        (inheritance, instance attributes set anywhere), nor do other languages yet (TS `export`
+        lists, Go packages spread over files, Rust re-exports are not all indexed as symbols).
+        """
+        imp = self.bindings.get(qualifier)
+        if self.view.language != "python" or imp is None:
+            return None
+        files = self.module_of(imp)
+        if not files:
+            return None
+        names = set(MODULE_ATTRIBUTES)
+        path = files[0]
+        if not self._module_names(path, names, star_hops=1):
+            return None
+        if path.rsplit("/", 1)[-1] == "__init__.py":
+            folder = path.rsplit("/", 1)[0] if "/" in path else ""
+            names.update(p.rsplit("/", 1)[-1].removesuffix(".py") for p in self.store.paths_under(folder)
+                         if p.endswith(".py"))
+        return frozenset(names)
+
+    def _module_names(self, path: str, names: set[str], star_hops: int) -> bool:
+        """Add the top-level names of a Python module file; False when the set cannot be known."""
+        for sym in self.symbols_of(path):
+            if not sym.parent:
+                if sym.name == "__getattr__":
+                    return False  # PEP 562: any name may exist
+                names.add(sym.name)
+        for imp in self.store.imports_of(path):
+            if imp.name == "*":
+                targets = self.module_files(imp.module, "*", current=path)
+                if star_hops <= 0 or not targets or not self._module_names(targets[0], names, star_hops - 1):
+                    return False
+            elif imp.local:
+                names.add(imp.local.split(".")[0])
+        return True
 
     def _exported(self, symbol: Symbol) -> bool:
         if symbol.parent or symbol.kind not in ("class", "function", "variable", "type") or symbol.name.startswith("_"):

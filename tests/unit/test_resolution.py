@@ -51,6 +51,8 @@ FILES = {
         "def _secret_fee():\n    return 1\n\ndef refund(cart):\n    return None\n"
     ),
     "util/log.go": "package util\n\nfunc Logf(format string, args ...any) {}\n\nfunc internal() {}\n",
+    "pkg/lazy.py": "def __getattr__(name):\n    return name\n",
+    "pkg/starry.py": "from os.path import *\n\ndef own():\n    pass\n",
     "web/state/manager.ts": (
         "class Manager {\n  isOnline(): boolean { return true; }\n  setOnline(on: boolean): void {}\n}\n"
         "export const manager = new Manager();\n"
@@ -124,6 +126,37 @@ def test_resolves_definition_in_another_file(index, name, rel, text, expected):
 
 def test_unresolvable_imports_cost_nothing(index):
     assert context_for(index, "pkg/app.py", "import numpy as np\nfrom os import path\n\nx = np.zeros(") == ""
+
+
+def test_an_absolute_import_does_not_reach_a_module_inside_a_package(index):
+    """`import users` is a top-level module (or a third-party one), never pkg/store/users.py."""
+    assert context_for(index, "app.py", "import users\n\nrecord = users.make_user(") == ""
+    assert "def make_user" in context_for(index, "app.py", "import pkg.store.users as u\n\nr = u.make_user(")
+
+
+def namespace(index: RepoIndex, rel: str, text: str, qualifier: str) -> frozenset[str] | None:
+    language = language_for(rel)
+    parsed = extract(text, language)
+    view = FileView(rel, language, text, len(text), parsed.symbols, parsed.imports)
+    return SignatureResolver(index, view).namespace(qualifier)
+
+
+def test_a_python_module_namespace_is_its_definitions_imports_and_submodules(index):
+    shop = namespace(index, "app.py", "import pkg.shop as shop\n\nshop.", "shop")
+    assert shop is not None
+    assert {"Cart", "empty_cart", "_private_helper", "charge", "_secret_fee", "version"} <= shop  # star: one hop
+    assert {"cart", "pay", "__name__", "__file__"} <= shop  # a package's submodules; module attributes
+    assert "refund" not in shop and "add" not in shop  # defined in pay.py but not imported; a method
+    users = namespace(index, "app.py", "from pkg.store import users\n\nusers.", "users")
+    assert users is not None and {"UserStore", "make_user"} <= users and "add_user" not in users
+
+
+def test_an_open_ended_namespace_is_not_claimed(index):
+    assert namespace(index, "app.py", "import pkg.lazy as lazy\n\nlazy.", "lazy") is None  # module __getattr__
+    assert namespace(index, "app.py", "import pkg.starry as starry\n\nstarry.", "starry") is None  # * from outside
+    assert namespace(index, "app.py", "import numpy as np\n\nnp.", "np") is None
+    assert namespace(index, "app.py", "from pkg.store.users import UserStore\n\nUserStore.", "UserStore") is None
+    assert namespace(index, "web/app.ts", "import * as m from './lib';\n\nm.", "m") is None
 
 
 def test_bodies_are_not_included(index):
