@@ -33,6 +33,7 @@ class Anchor:
     context_ms: float = 0.0
     member: str = ""  # the `name.` the cursor was completing when this was built ("" if none)
     context_member: str = ""  # the `name.` whose member context `context` holds
+    members: frozenset[str] = frozenset()  # the names `member` can take, when known (runtime/members.py)
 
 
 def typed_since(anchor: Anchor, text: str, offset: int) -> str | None:

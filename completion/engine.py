@@ -26,7 +26,7 @@ from completion.anchor import Anchor, middle_and_heal, typed_since
 from completion.candidates import finish_candidates, near_cursor, post_context
 from completion.budget import SpeedModel
 from completion.config import CompletionSettings, ContextSettings
-from completion.context.usages import member_key
+from completion.context.usages import member_access, member_key
 from completion.heal import whitespace_heal
 from completion.lifecycle import AdaptiveDebounce
 from completion.postprocess import PostContext, stop_rule
@@ -35,6 +35,7 @@ from completion.secrets import is_secret_path, secret_patterns
 from completion.types import CompletionInfo, CompletionResponse, Request, Suggestion
 from runtime.backend import Backend, CancelToken, ContextFile, GenerationRequest, GenerationResult, Prompt
 from runtime.errors import ModelUnavailable, RuntimeBackendError
+from runtime.members import MemberRule
 
 log = logging.getLogger(__name__)
 RECENT_LIMIT = 512
@@ -51,6 +52,7 @@ class ContextResult:
     report: tuple[str, ...] = ()  # one line per item: score, kind, path (for --show-prompt)
     paths: frozenset[str] = frozenset()  # files the context came from (cache invalidation)
     member: str = ""  # `name.` whose member context (usage lines, module listing) this holds
+    members: frozenset[str] = frozenset()  # every name `member` can take, when known (runtime/members.py)
 
 
 class ContextProvider(Protocol):
@@ -97,6 +99,15 @@ def relative_path(path: str, folders: Sequence[str]) -> str:
         if not rel.startswith(".."):
             return rel.replace(os.sep, "/")
     return os.path.basename(path)
+
+
+def _member_rule(request: Request, anchor: Anchor) -> MemberRule | None:
+    """The names the completion may start with, when the cursor is right after (or inside) the
+    member of a module whose namespace the index knows completely."""
+    access = member_access(request.line_prefix)
+    if access is None or not anchor.members or anchor.member != f"{access.receiver}{access.accessor}":
+        return None
+    return MemberRule.of(anchor.members, access.partial)
 
 
 def _heal_text(request: Request, analysis: Analysis) -> str:
@@ -337,6 +348,7 @@ class CompletionEngine:
             n=max(1, s.candidates),
             branch_min_prob=s.candidate_min_prob,
             branch_budget_ms=s.candidate_budget_ms,
+            members=_member_rule(request, built.anchor),
         )
         # The KV cache starts holding this prompt as soon as evaluation starts, so the anchor
         # is valid for the next keystroke even if this request is cancelled half-way.
@@ -454,13 +466,13 @@ class CompletionEngine:
                 log.warning("context gathering failed: %s", exc)
             if sticky is not None and ctx.member != member:
                 # Nothing specific to this `name.`: the kept context keeps the KV cache valid.
-                ctx = sticky
+                ctx = replace(sticky, members=ctx.members)
         paths = ctx.paths or frozenset(f.path for f in ctx.files)
         return Anchor(offset=request.offset, before=request.prefix, after=request.suffix, prefix=prefix,
                       suffix=window.suffix, heal=heal, context=ctx.files, context_paths=paths,
                       context_tokens=ctx.tokens, context_report=ctx.report,
                       context_ms=(time.perf_counter() - t_ctx) * 1000, member=member,
-                      context_member=ctx.member)
+                      context_member=ctx.member, members=ctx.members if member else frozenset())
 
     def _sticky_context(self, request: Request, context_budget: int) -> ContextResult | None:
         """The document's previous context, if the cursor stayed within `context.stickyLines` of it.
@@ -483,7 +495,8 @@ class CompletionEngine:
             return None
         return ContextResult(files=prev.context, tokens=prev.context_tokens, paths=prev.context_paths,
                              report=tuple(f"{line} (kept)" for line in prev.context_report),
-                             member=prev.context_member)
+                             member=prev.context_member,
+                             members=prev.members if prev.member == prev.context_member else frozenset())
 
     def _cost(self, prompt: Prompt) -> int | None:
         """Prompt tokens the backend will have to evaluate (an estimate: what its KV cache lacks);

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, runtime_checkable
 
+from runtime.members import MemberRule
+
 
 @dataclass(frozen=True)
 class ContextFile:
@@ -76,6 +78,9 @@ class GenerationRequest:
     n: int = 1
     branch_min_prob: float = 0.05
     branch_budget_ms: float = 0.0
+    # At `mod.|`: the names the completion may start with (a complete module namespace, see
+    # runtime/members.py). Backends that see logits enforce it; remote ones ignore it.
+    members: MemberRule | None = None
 
     def past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline

@@ -34,6 +34,7 @@ from runtime.config import LocalModelSettings
 from runtime.errors import ModelUnavailable, RuntimeBackendError
 from runtime.healing import missing, strip_heal
 from runtime.kvstates import KvStateCache, SavedState, common_prefix
+from runtime.members import MemberRule, ends_name
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class LlamaCppBackend:
         self._sorted_pieces: list[bytes] | None = None  # vocabulary index for healing (built once)
         self._sorted_ids: np.ndarray | None = None
         self._by_piece: dict[bytes, list[int]] = {}
+        self._ender_ids: np.ndarray | None = None  # tokens starting with a byte that ends a name (members rule)
         self.metadata: dict[str, str] = {}
         self._kv_states = KvStateCache(settings.kv_states, settings.kv_state_max_mb * 2**20)
 
@@ -344,7 +346,7 @@ class LlamaCppBackend:
             if step == 0 and forced is not None:
                 token, logprob = forced, _logprob(logits, forced)
             else:
-                token, logprob = self._pick(logits, bytes(out), heal, request.temperature, rng)
+                token, logprob = self._pick(logits, bytes(out), heal, request.temperature, rng, request.members)
             if token is None:
                 run.reason = "heal-failed"
                 break
@@ -394,12 +396,15 @@ class LlamaCppBackend:
             piece = self._piece(token)
             if token == taken or not piece or (need and not piece.startswith(need)):
                 continue
+            if request.members is not None and not self._member_ok(request.members, b"", need, token):
+                continue
             picked.append((token, prob))
         return picked
 
     def _pick(self, logits: np.ndarray, out: bytes, heal: bytes, temperature: float,
-              rng: np.random.Generator) -> tuple[int | None, float]:
-        """Choose the next token: greedy or sampled, constrained while healing is pending."""
+              rng: np.random.Generator, members: MemberRule | None = None) -> tuple[int | None, float]:
+        """Choose the next token: greedy or sampled, constrained while healing is pending
+        and while a member name with a known set of values is being written."""
         need = missing(out, heal)
         if need:
             ids = self._allowed(need)
@@ -408,6 +413,10 @@ class LlamaCppBackend:
             sub = logits[ids]
         else:
             ids, sub = None, logits
+        if members is not None and members.open(_visible(out, heal)):
+            valid = self._member_ids(members, out, heal)
+            if len(valid):  # (none: the vocabulary cannot spell any of the names; decode freely)
+                ids, sub = valid, logits[valid]
         if temperature <= 0:
             j = int(sub.argmax())
         else:
@@ -416,6 +425,54 @@ class LlamaCppBackend:
             j = int(rng.choice(len(p), p=p / p.sum()))
         token = j if ids is None else int(ids[j])
         return token, _logprob(logits, token)
+
+    def _member_ids(self, members: MemberRule, out: bytes, heal: bytes) -> np.ndarray:
+        """Token ids that keep the text on the way to one of the names (and the healed text).
+
+        For each name the text can still become, the bytes still to write are the rest of
+        the heal plus the rest of the name: a token may be any prefix of those bytes, or
+        those bytes followed by something that ends a name (`Client(`). Looked up in the
+        sorted vocabulary like healing does, so no step scans 150k tokens.
+        """
+        if self._sorted_pieces is None:
+            self._build_vocab_index()
+        need = missing(out, heal)
+        parts: list[np.ndarray] = []
+        for rest in members.continuations(_visible(out, heal)):
+            target = need + rest.encode("utf-8")
+            for k in range(1, len(target) + 1):
+                found = self._by_piece.get(target[:k])
+                if found:
+                    parts.append(np.array(found, dtype=np.int64))
+            if not rest:
+                parts.append(self._name_enders(need))
+                continue
+            lo = bisect.bisect_right(self._sorted_pieces, target)
+            hi = bisect.bisect_left(self._sorted_pieces, _successor(target)) if _successor(target) else len(self._sorted_pieces)
+            longer = [j for j in range(lo, hi) if ends_name(self._sorted_pieces[j][len(target)])]
+            if longer:
+                parts.append(self._sorted_ids[longer])
+        return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+
+    def _name_enders(self, need: bytes) -> np.ndarray:
+        """Tokens that finish the heal (if any) and then end a name (`(`, ` =`, `.`, `\n` ...)."""
+        if not need:
+            if self._ender_ids is None:
+                self._ender_ids = self._sorted_ids[[j for j, p in enumerate(self._sorted_pieces) if ends_name(p[0])]]
+            return self._ender_ids
+        lo = bisect.bisect_right(self._sorted_pieces, need)
+        upper = _successor(need)
+        hi = bisect.bisect_left(self._sorted_pieces, upper) if upper else len(self._sorted_pieces)
+        return self._sorted_ids[[j for j in range(lo, hi) if ends_name(self._sorted_pieces[j][len(need)])]]
+
+    def _member_ok(self, members: MemberRule, out: bytes, heal: bytes, token: int) -> bool:
+        piece = self._piece(token)
+        if not piece:  # end of generation: only after a whole name
+            return members.allows(_visible(out, heal), ended=True)
+        after = out + piece
+        if len(after) < len(heal):
+            return True  # still inside the healed text, which healing already constrains
+        return members.allows(_visible(after, heal))
 
     # -- vocabulary index for healing -------------------------------------------------------
     def _build_vocab_index(self) -> None:
@@ -466,6 +523,11 @@ class _Run:
     @property
     def mean_logprob(self) -> float | None:
         return float(sum(self.logprobs) / len(self.logprobs)) if self.logprobs else None
+
+
+def _visible(out: bytes, heal: bytes) -> str:
+    """The generated text after the healed part (what follows the cursor)."""
+    return out[len(heal):].decode("utf-8", "ignore") if len(out) >= len(heal) else ""
 
 
 def _logprob(logits: np.ndarray, token: int) -> float:

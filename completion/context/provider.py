@@ -394,12 +394,6 @@ class RepositoryContext:
             reserve["analogy"] = s.analogy_share
         return reserve or None
 
-    def _signatures(self, view: FileView, index: RepoIndex | None) -> list[Candidate]:
-        if index is None:
-            return []
-        resolver = SignatureResolver(index, view)
-        return resolver.candidates(refs_near_cursor(view.text, view.offset))
-
     def _imports_block(self, view: FileView) -> list[Candidate]:
         """The file's import block, when the prefix window is likely to have cut it off."""
         if not view.imports:
@@ -432,8 +426,13 @@ class RepositoryContext:
                 candidates += self._analogy(request, index, rel, snap, query)
             if s.usages and query is not None:
                 candidates += self._usages(request, index, rel, snap, query)
-            if s.signatures and view is not None:
-                candidates += self._signatures(view, index)
+            access = usages.member_access(request.line_prefix)
+            members: frozenset[str] = frozenset()
+            if s.signatures and view is not None and index is not None:
+                resolver = SignatureResolver(index, view)
+                candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
+                if access is not None:
+                    members = resolver.namespace(access.receiver) or frozenset()
             if s.keep_imports and view is not None:
                 candidates += self._imports_block(view)
             previous = self._previous.get(request.uri, [])
@@ -450,9 +449,10 @@ class RepositoryContext:
             log.debug("context for %s: %d of %d candidates, %d tokens, %.1f ms: %s", rel, len(ordered),
                       len(candidates), sum(c.cost for c in ordered), self.last_ms,
                       "; ".join(f"{c.kind} {c.path}:{c.key.split('|')[-1]}" for c in ordered))
-        # Usage lines and a module listing are specific to the `name.` at the cursor; the engine
-        # re-gathers a kept context once per new `name.` and takes it only if it holds them.
-        specific = any(c.kind == "usage" or c.source == "module" for c in ordered)
-        member = usages.member_key(request.line_prefix)
+        # Usage lines, a module listing and the module's names are specific to the `name.` at the
+        # cursor; the engine re-gathers a kept context once per new `name.` and takes it only if it
+        # holds some.
+        specific = bool(members) or any(c.kind == "usage" or c.source == "module" for c in ordered)
+        member = f"{access.receiver}{access.accessor}" if access is not None and specific else ""
         return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report,
-                             member=member if specific else "")
+                             member=member, members=members)

@@ -103,6 +103,44 @@ def refs_near_cursor(text: str, offset: int, lines_above: int = LINES_ABOVE) -> 
     return refs[:MAX_REFS]
 
 
+_PY_BLOCK = re.compile(r"(\s*)(?:async\s+def|def|class)\b")
+_PY_ASSIGN = re.compile(r"\s*\(?([A-Za-z_]\w*(?:\s*,\s*\*?[A-Za-z_]\w*)*)\)?\s*(?::[^=]*)?=(?!=)")
+_PY_FOR = re.compile(r"\s*(?:async\s+)?for\s+\(?([\w\s,*]+?)\)?\s+in\b")
+_PY_AS = re.compile(r"\bas\s+([A-Za-z_]\w*)")
+_PY_GLOBAL = re.compile(r"\s*global\s+([\w\s,]+)")
+
+
+def python_module_assignments(lines: Sequence[str]) -> set[str]:
+    """Names a Python module binds outside def/class bodies by assignment, `for`, `with`/`except
+    ... as`, plus `global` declarations anywhere. The index's symbols cover definitions and plain
+    top-level assignments; these are the rest (`try: ... except: x = None`, `a, b = ...`), which a
+    complete namespace must not miss. A line-based scan: over-inclusion only widens the rule."""
+    names: set[str] = set()
+    body: int | None = None  # indentation of the def/class whose body we are in
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        g = _PY_GLOBAL.match(line)
+        if g:
+            names.update(n.strip() for n in g.group(1).split(",") if n.strip())
+        if body is not None:
+            if indent > body:
+                continue
+            body = None
+        block = _PY_BLOCK.match(line)
+        if block:
+            body = indent
+            continue
+        for pattern in (_PY_ASSIGN, _PY_FOR):
+            m = pattern.match(line)
+            if m:
+                names.update(n.strip().lstrip("*") for n in m.group(1).split(",") if n.strip())
+        names.update(_PY_AS.findall(line))
+    return {n for n in names if n.isidentifier()}
+
+
 class SignatureResolver:
     """Resolves refs of one document against one folder's index."""
 
@@ -292,7 +330,7 @@ class SignatureResolver:
             return None
         names = set(MODULE_ATTRIBUTES)
         path = files[0]
-        if not self._module_names(path, names, star_hops=1):
+        if not self._module_names(path, names, star_hops=3):
             return None
         if path.rsplit("/", 1)[-1] == "__init__.py":
             folder = path.rsplit("/", 1)[0] if "/" in path else ""
@@ -302,6 +340,10 @@ class SignatureResolver:
 
     def _module_names(self, path: str, names: set[str], star_hops: int) -> bool:
         """Add the top-level names of a Python module file; False when the set cannot be known."""
+        lines = self.index.read_lines(path)
+        if lines is None:
+            return False
+        names.update(python_module_assignments(lines))
         for sym in self.symbols_of(path):
             if not sym.parent:
                 if sym.name == "__getattr__":

@@ -51,6 +51,10 @@ FILES = {
         "def _secret_fee():\n    return 1\n\ndef refund(cart):\n    return None\n"
     ),
     "util/log.go": "package util\n\nfunc Logf(format string, args ...any) {}\n\nfunc internal() {}\n",
+    "pkg/compat.py": (
+        "try:\n    import ssl\nexcept ImportError:\n    ssl = None\n    HAS_TLS: bool = False\n"
+        "major, minor = 3, 12\n\ndef check():\n    hidden = 1\n    global LAST\n    LAST = hidden\n"
+    ),
     "pkg/lazy.py": "def __getattr__(name):\n    return name\n",
     "pkg/starry.py": "from os.path import *\n\ndef own():\n    pass\n",
     "web/state/manager.ts": (
@@ -149,6 +153,12 @@ def test_a_python_module_namespace_is_its_definitions_imports_and_submodules(ind
     assert "refund" not in shop and "add" not in shop  # defined in pay.py but not imported; a method
     users = namespace(index, "app.py", "from pkg.store import users\n\nusers.", "users")
     assert users is not None and {"UserStore", "make_user"} <= users and "add_user" not in users
+
+
+def test_a_namespace_has_names_bound_outside_definitions_too(index):
+    compat = namespace(index, "app.py", "from pkg import compat\n\ncompat.", "compat")
+    assert compat is not None and {"ssl", "HAS_TLS", "major", "minor", "check", "LAST"} <= compat
+    assert "hidden" not in compat
 
 
 def test_an_open_ended_namespace_is_not_claimed(index):

@@ -1,0 +1,70 @@
+"""Constrained member names: at `mod.|` the generated name must be one the module has.
+
+A 0.5B model completing `httpx.` writes `ClientSession()` (aiohttp's name) as
+readily as `Client()`; the index knows every attribute of a repository's own
+Python module (completion/context/signatures.py `namespace`), so decoding can
+refuse names that would raise AttributeError — the same way healing refuses
+tokens that contradict the text already typed. The rule only covers the name
+itself: once a character that cannot continue an identifier is generated
+(`(`, `.`, space, newline) the rule is spent and decoding is free again.
+
+Pure functions over strings; the backend applies them to its top tokens.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+@dataclass(frozen=True)
+class MemberRule:
+    """`names` sorted (for prefix lookups); `typed` is the part of the name before the cursor."""
+
+    names: tuple[str, ...]
+    typed: str = ""
+    _lookup: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_lookup", frozenset(self.names))
+
+    @classmethod
+    def of(cls, names: Sequence[str] | frozenset[str], typed: str = "") -> "MemberRule | None":
+        return cls(tuple(sorted(names)), typed) if names else None
+
+    def open(self, generated: str) -> bool:
+        """Is the name still being written after `generated` (so the rule still applies)?"""
+        text = self.typed + generated
+        return text == "" or _IDENT.fullmatch(text) is not None
+
+    def allows(self, generated: str, ended: bool = False) -> bool:
+        """May the completion start with `generated`? `ended`: generation stops right here."""
+        text = self.typed + generated
+        m = _IDENT.match(text)
+        name = m.group(0) if m else ""
+        if len(name) < len(text) or ended:
+            return name in self._lookup
+        return self._has_prefix(name)
+
+    def _has_prefix(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self.names, prefix)
+        return i < len(self.names) and self.names[i].startswith(prefix)
+
+    def continuations(self, generated: str) -> list[str]:
+        """What may follow `generated` to finish a name: the rest of every name it starts
+        ("" for a name already whole, which may then be followed by any non-name character)."""
+        text = self.typed + generated
+        i = bisect.bisect_left(self.names, text)
+        out = []
+        while i < len(self.names) and self.names[i].startswith(text):
+            out.append(self.names[i][len(text):])
+            i += 1
+        return out
+
+
+def ends_name(byte: int) -> bool:
+    """Can this byte not continue an identifier (so a name before it is whole)?"""
+    return not (48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte in (95, 36) or byte >= 128)

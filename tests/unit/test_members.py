@@ -1,0 +1,29 @@
+"""The member-name rule as pure string logic (runtime/members.py)."""
+from __future__ import annotations
+
+from runtime.members import MemberRule, ends_name
+
+
+def test_a_name_is_open_until_a_non_name_character():
+    rule = MemberRule.of(["Client", "AsyncClient", "get"])
+    assert rule.open("") and rule.open("Cli") and not rule.open("Client(") and not rule.open("get ")
+    assert MemberRule.of([]) is None
+
+
+def test_allows_prefixes_of_names_and_whole_names_followed_by_anything():
+    rule = MemberRule.of(["Client", "AsyncClient", "get"])
+    assert rule.allows("Cl") and rule.allows("Client") and rule.allows("Client()") and rule.allows("get(url)")
+    assert not rule.allows("ClientSession") and not rule.allows("Cx") and not rule.allows("post(")
+    assert not rule.allows("(") and not rule.allows("Cli", ended=True) and rule.allows("get", ended=True)
+
+
+def test_the_typed_part_is_part_of_the_name():
+    rule = MemberRule.of(["Client", "get"], typed="Cl")
+    assert rule.allows("ient(") and not rule.allows("ass(")
+    assert rule.continuations("") == ["ient"] and rule.continuations("ient") == [""]
+    assert sorted(MemberRule.of(["get", "get_all", "post"]).continuations("get")) == ["", "_all"]
+
+
+def test_ends_name():
+    assert all(ends_name(ord(c)) for c in "( .\n=,)[")
+    assert not any(ends_name(ord(c)) for c in "aZ_0$") and not ends_name(0xC3)  # UTF-8 lead bytes may be letters
