@@ -44,7 +44,7 @@ class ContextSettings:
     budget_tokens: int = 512  # one budget for every context item; packed by score per token
     analogy: bool = True  # windows that look like the code at the cursor
     signatures: bool = True  # signatures/skeletons of names near the cursor, resolved through imports
-    usages: bool = True  # at `name.|`: lines elsewhere that use `name.` (which members, called how)
+    usages: bool = False  # at `name.|`: lines elsewhere that use `name.` (off: no gain measured, docs/context.md)
     index: bool = True  # index the workspace folders (off: open documents only)
     max_file_kb: int = 512  # larger files are not indexed
     # Files never read into a prompt as context; also never sent to a remote backend as the

@@ -3,7 +3,7 @@
 An arm is named after its context arm (`in-file`, `+analogy`, `+signatures`,
 `+both`), optionally followed by `:` and a variant: a completion variant
 (`heal`, `no-heal`, `no-gate`) — e.g. `in-file:no-heal,in-file:heal` measures
-token healing alone — or a context variant (`no-usages`). Without a variant the
+token healing alone — or a context variant (`usages`, `no-usages`). Without a variant the
 settings are the run's own.
 """
 from __future__ import annotations
@@ -30,11 +30,10 @@ class Arm:
 
 ARMS: tuple[Arm, ...] = (
     Arm("in-file", {"enabled": False}),
-    # Usage lines (`name.` used elsewhere) are retrieved code, the targeted form of analogy.
-    Arm("+analogy", {"enabled": True, "analogy": True, "usages": True, "signatures": False, "keep_imports": False}),
+    Arm("+analogy", {"enabled": True, "analogy": True, "signatures": False, "keep_imports": False}),
     Arm("+signatures", {"enabled": True, "analogy": False, "usages": False, "signatures": True,
                         "keep_imports": True}),
-    Arm("+both", {"enabled": True, "analogy": True, "usages": True, "signatures": True, "keep_imports": True}),
+    Arm("+both", {"enabled": True, "analogy": True, "signatures": True, "keep_imports": True}),
 )
 
 COMPLETION_VARIANTS: dict[str, dict[str, Any]] = {
@@ -42,7 +41,8 @@ COMPLETION_VARIANTS: dict[str, dict[str, Any]] = {
     "no-heal": {"token_healing": False},
     "no-gate": {"syntax_gate": False},
 }
-CONTEXT_VARIANTS: dict[str, dict[str, Any]] = {
+CONTEXT_VARIANTS: dict[str, dict[str, Any]] = {  # usage lines are retrieved code: they go with analogy arms
+    "usages": {"usages": True},
     "no-usages": {"usages": False},
 }
 

@@ -182,15 +182,16 @@ def test_arms_are_data():
     both = arms.select("+both")[0].settings(ContextSettings(budget_tokens=99))
     assert both.enabled and both.analogy and both.signatures and both.budget_tokens == 99
     assert not arms.select("in-file")[0].settings(ContextSettings()).enabled
-    assert both.usages and not arms.select("+signatures")[0].settings(ContextSettings()).usages
+    assert not arms.select("+signatures")[0].settings(ContextSettings(usages=True)).usages
     with pytest.raises(ValueError):
         arms.select("+nonsense")
 
 
 def test_arms_may_override_context_settings():
-    plain = arms.select("+both:no-usages")[0]
-    settings = plain.settings(ContextSettings())
+    plain, used = arms.select("+both:no-usages,+analogy:usages")
+    settings = plain.settings(ContextSettings(usages=True))
     assert plain.name == "+both:no-usages" and not settings.usages and settings.analogy and settings.signatures
+    assert used.settings(ContextSettings()).usages and not used.settings(ContextSettings()).signatures
     assert plain.completion_settings(CompletionSettings(candidates=3)).candidates == 3
 
 
