@@ -311,19 +311,28 @@ class RepositoryContext:
         doc_counts = self._df(index, list(position)) if index is not None else {}
         return analogy.build_query(position, doc_counts, total)
 
-    def _analogy(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
-                 query: analogy.Query) -> list[Candidate]:
-        if not query.weights:
-            return []
-        out: list[Candidate] = []
-        open_rels = set()
-        documents = snap.documents
-        for uri, (path, text) in documents.items():
+    def _other_documents(self, request: Request, index: RepoIndex | None,
+                         snap: _Snapshot) -> tuple[list[tuple[str, str, str]], set[str]]:
+        """Open documents other than the request's as (uri, shown path, text), and the paths of those
+        in the request's index (their live text replaces the index's copy as a source)."""
+        others, open_rels = [], set()
+        for uri, (path, text) in snap.documents.items():
             if uri == request.uri:
                 continue
             doc_index, doc_rel = self.locate(path, uri)
             if doc_index is index:
                 open_rels.add(doc_rel)
+            others.append((uri, doc_rel, text))
+        return others, open_rels
+
+    def _analogy(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
+                 query: analogy.Query) -> list[Candidate]:
+        if not query.weights:
+            return []
+        out: list[Candidate] = []
+        others, open_rels = self._other_documents(request, index, snap)
+        documents = snap.documents
+        for uri, doc_rel, text in others:
             lines, windows = self._doc_windows(uri, text)
             best = sorted(windows, key=lambda w: -query.score(w[2]))[:3]
             for s, e, tokens in best:
@@ -365,13 +374,8 @@ class RepositoryContext:
         if access is None:
             return []
         found: list[usages.Usage] = []
-        open_rels: set[str] = set()
-        for uri, (path, text) in snap.documents.items():
-            if uri == request.uri:
-                continue
-            doc_index, doc_rel = self.locate(path, uri)
-            if doc_index is index:
-                open_rels.add(doc_rel)
+        others, open_rels = self._other_documents(request, index, snap)
+        for uri, doc_rel, text in others:
             lines, _ = self._doc_windows(uri, text)
             found += usages.find_usages(doc_rel, lines, [(0, len(lines))], access, query.score)
         if index is not None and self.settings.index:

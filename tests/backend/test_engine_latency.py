@@ -117,10 +117,21 @@ class CountingContext:
         return await self.inner.gather(request, budget_tokens, count)
 
 
-def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reused(local_backend, tmp_path):
+def engine_with_context(backend, root, tmp_path):
+    """An engine over a real index of `root` whose gather() calls are counted: (engine, counter, provider)."""
     from completion.config import ContextSettings
     from completion.context.provider import RepositoryContext
 
+    settings = ContextSettings(index_dir=str(tmp_path / "idx"))
+    inner = RepositoryContext(settings, [str(root)])
+    assert inner.wait_ready(30)
+    ctx = CountingContext(inner)
+    e = CompletionEngine(backend, CompletionSettings(deadline_ms=120_000, debounce=False, latency_budget_ms=0,
+                                                     cache=False, max_tokens=4), settings, context=ctx)
+    return e, ctx, inner
+
+
+def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reused(local_backend, tmp_path):
     root = tmp_path / "proj"
     root.mkdir()
     (root / "shapes.py").write_text("class Circle:\n    def __init__(self, radius):\n        self.radius = radius\n\n"
@@ -129,12 +140,7 @@ def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reuse
         f"def size_{i}(r):\n    c = Circle(r)\n    return c.area() * {i}\n\n\n" for i in range(12))
     path = root / "main.py"
     path.write_text(body)
-    settings = ContextSettings(index_dir=str(tmp_path / "idx"))
-    inner = RepositoryContext(settings, [str(root)])
-    assert inner.wait_ready(30)
-    ctx = CountingContext(inner)
-    e = CompletionEngine(local_backend, CompletionSettings(deadline_ms=120_000, debounce=False, latency_budget_ms=0,
-                                                           cache=False, max_tokens=4), settings, context=ctx)
+    e, ctx, inner = engine_with_context(local_backend, root, tmp_path)
 
     def at(line: int, rid: str) -> Request:
         offset = sum(len(x) + 1 for x in body.split("\n")[:line])
@@ -158,9 +164,6 @@ def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reuse
 def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_path):
     """A kept context predates `shapes.`: usage lines and the module listing for it are looked for once
     (the prompt start changes only if there are some), then typing the member keeps the new context."""
-    from completion.config import ContextSettings
-    from completion.context.provider import RepositoryContext
-
     root = tmp_path / "proj"
     root.mkdir()
     (root / "shapes.py").write_text("class Circle:\n    def area(self):\n        return 1.0\n\n\n"
@@ -168,12 +171,7 @@ def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_p
     (root / "report.py").write_text("import shapes\n\n\ndef total():\n    return shapes.unit_circle().area()\n")
     head = "import shapes\n\n\n" + "".join(f"def size_{i}(r):\n    return r * {i}\n\n\n" for i in range(6))
     path = root / "main.py"
-    settings = ContextSettings(index_dir=str(tmp_path / "idx"))
-    inner = RepositoryContext(settings, [str(root)])
-    assert inner.wait_ready(30)
-    ctx = CountingContext(inner)
-    e = CompletionEngine(local_backend, CompletionSettings(deadline_ms=120_000, debounce=False, latency_budget_ms=0,
-                                                           cache=False, max_tokens=4), settings, context=ctx)
+    e, ctx, inner = engine_with_context(local_backend, root, tmp_path)
 
     def at(line_text: str, rid: str) -> Request:
         text = head + "def main():\n    " + line_text
