@@ -29,8 +29,12 @@ class StaleCache(RuntimeError):
 
 
 def prompt_key(request: GenerationRequest) -> str:
+    """Everything that decides the generation: the prompt, and the rules decoding follows."""
     p = request.prompt
-    raw = json.dumps([p.text, p.heal, request.max_tokens, request.temperature, request.seed], ensure_ascii=False)
+    parts: list = [p.text, p.heal, request.max_tokens, request.temperature, request.seed]
+    if request.members is not None:  # (appended only when set: the keys of every other prompt stay valid)
+        parts.append([list(request.members.names), request.members.typed])
+    raw = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
