@@ -82,6 +82,7 @@ class RepositoryContext:
         self._window_totals: dict[str, tuple[float, int]] = {}
         self._doc_counts: dict[str, dict[str, int]] = {}
         self._hits: dict[tuple, tuple[float, list]] = {}
+        self._namespaces: dict[str, dict] = {}  # per index root: module namespaces (worker thread only)
         self._doc_windows_cache: dict[str, tuple[str, list[str], list[tuple[int, int, frozenset[str]]]]] = {}
         self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tabstop-context")
         self.last_ms = 0.0
@@ -433,7 +434,7 @@ class RepositoryContext:
             access = usages.member_access(request.line_prefix)
             members: frozenset[str] = frozenset()
             if s.signatures and view is not None and index is not None:
-                resolver = SignatureResolver(index, view)
+                resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
                 if access is not None:
                     members = resolver.namespace(access.receiver) or frozenset()

@@ -242,3 +242,31 @@ async def test_a_closed_document_forgets_what_its_context_was(repo, tmp_path):
         assert req.uri not in ctx._previous
     finally:
         ctx.close()
+
+
+async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(repo, tmp_path):
+    """At `tools.` the result carries every name the module has (the member rule's input); it is
+    computed once and recomputed when the module changes."""
+    tools = repo / "app/tools.py"
+    tools.write_text("def alpha():\n    pass\n")
+    ctx = provider(repo, tmp_path)
+    index = next(iter(ctx.indexes.values()))
+    reads: list[str] = []
+    read_lines = index.read_lines
+    index.read_lines = lambda rel: (reads.append(rel), read_lines(rel))[1]  # count the module reads
+    try:
+        text = "import app.tools as tools\n\n\ndef run():\n    tools."
+        first = await ctx.gather(request(repo, text), 400, words)
+        assert {"alpha", "__name__"} <= first.members and "beta" not in first.members
+        assert first.member == "tools."
+        again = await ctx.gather(request(repo, text + "al"), 400, words)
+        assert again.members == first.members and reads.count("app/tools.py") == 1
+        tools.write_text("def alpha():\n    pass\n\n\ndef beta():\n    pass\n")
+        ctx.files_changed([str(tools)])
+        assert index.wait_idle(30)
+        changed = await ctx.gather(request(repo, text), 400, words)
+        assert "beta" in changed.members and reads.count("app/tools.py") == 2
+        no_module = await ctx.gather(request(repo, "def run(store):\n    store."), 400, words)
+        assert no_module.members == frozenset()
+    finally:
+        ctx.close()
