@@ -161,9 +161,18 @@ def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reuse
         inner.close()
 
 
-def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_path):
-    """A kept context predates `shapes.`: usage lines and the module listing for it are looked for once
-    (the prompt start changes only if there are some), then typing the member keeps the new context."""
+def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_path, monkeypatch):
+    """A kept context predates `shapes.`: the module listing and namespace for it are looked for once
+    (the prompt start changes only if there are some), then typing the member keeps the new context.
+    The module's names reach the backend as the member rule, with what is typed of the member."""
+    sent = []
+    generate = local_backend.generate
+
+    async def spy(request, cancel):
+        sent.append(request)
+        return await generate(request, cancel)
+
+    monkeypatch.setattr(local_backend, "generate", spy)
     root = tmp_path / "proj"
     root.mkdir()
     (root / "shapes.py").write_text("class Circle:\n    def area(self):\n        return 1.0\n\n\n"
@@ -185,11 +194,16 @@ def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_p
         assert ctx.calls == 2 and not any(line.endswith("(kept)") for line in dotted.info.context_report)
         shown = "\n".join(dotted.info.context_report)
         assert " usage " in shown or " module " in shown, shown
+        assert sent[0].members is None and {"Circle", "unit_circle"} <= set(sent[1].members.names)
+        assert "area" not in sent[1].members.names and sent[1].members.typed == ""
         typing = asyncio.run(e.complete(at("value = shapes.un", "c")))
         assert ctx.calls == 2 and typing.info.extra_layout == "typed-middle"
+        assert sent[2].members.typed == "un" and sent[2].members.names == sent[1].members.names
+        assert typing.items and typing.items[0].text.startswith("it_circle")  # only a name shapes has
         local = asyncio.run(e.complete(at("value = shapes.unit_circle()\n    result = value.", "d")))
         assert ctx.calls == 3  # looked for once; nothing uses `value.` elsewhere, so the context was kept
         assert local.info.context_report and all(line.endswith("(kept)") for line in local.info.context_report)
+        assert sent[3].members is None  # a local variable: its names are not known completely
         asyncio.run(e.complete(at("value = shapes.unit_circle()\n    result = value.ar", "e")))
         assert ctx.calls == 3
     finally:
