@@ -377,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the cursor goes: name-start (before the imported name), member (after `name.`: "
                         "CrossCodeEval's point), mid-identifier (inside the name, as while typing)")
     e.add_argument("--arms", help="comma-separated: in-file,+analogy,+signatures,+both (default: all), each "
-                   "optionally with :heal, :no-heal or :no-gate (e.g. in-file:no-heal,in-file:heal)")
+                   "optionally with :heal, :no-heal, :no-gate, :usages or :no-usages (e.g. in-file:no-heal,in-file:heal)")
     e.add_argument("--candidates", type=int, help="candidates per request, ranked (default: the settings', 1)")
     e.add_argument("--candidate-budget-ms", type=int, default=600000,
                    help="time the extra candidates may take (default: unbounded in practice)")
