@@ -138,8 +138,9 @@ async def measure_typing(ctx: RepositoryContext, paths: list[Path], files: int, 
 
 
 async def measure_member(ctx: RepositoryContext, paths: list[Path], requests: int, seed: int, count) -> list[float]:
-    """First request right after `keeper.`: usage lines and class members on top of the rest. `keeper`
-    appears in every generated file, the worst case for the usage search (its FTS postings are all windows)."""
+    """First request right after `keeper.` (a local `keeper = Cls(...)`): the class skeleton on top of
+    the rest. `keeper` appears in every generated file, the worst case for the usage search when
+    `context.usages` is on (its FTS postings are all windows)."""
     rng = random.Random(seed)
     times = []
     for path in rng.sample(paths, min(requests, len(paths))):

@@ -105,7 +105,7 @@ def _member_rule(request: Request, anchor: Anchor) -> MemberRule | None:
     """The names the completion may start with, when the cursor is right after (or inside) the
     member of a module whose namespace the index knows completely."""
     access = member_access(request.line_prefix)
-    if access is None or not anchor.members or anchor.member != f"{access.receiver}{access.accessor}":
+    if access is None or not anchor.members or anchor.member != access.key:
         return None
     return MemberRule.of(anchor.members, access.partial)
 
@@ -433,7 +433,7 @@ class CompletionEngine:
 
         prefix_budget, context_budget = s.prefix_tokens, self.context_settings.budget_tokens
         for attempt in range(3):
-            anchor = await self._new_anchor(request, analysis, prefix_budget, context_budget)
+            anchor = await self._new_anchor(request, analysis, prefix_budget, context_budget, member)
             prompt = render(anchor, "", anchor.heal)
             cost = None if full else self._cost(prompt)
             if full or attempt == 2 or self._affordable(cost):
@@ -446,7 +446,9 @@ class CompletionEngine:
             prefix_budget = max(MIN_PREFIX_TOKENS, min(prefix_budget // 2, affordable - s.suffix_tokens))
         raise AssertionError("unreachable")
 
-    async def _new_anchor(self, request: Request, analysis: Analysis, prefix_budget: int, context_budget: int) -> Anchor:
+    async def _new_anchor(self, request: Request, analysis: Analysis, prefix_budget: int, context_budget: int,
+                          member: str) -> Anchor:
+        """A prompt anchor at the cursor; `member` is the `name.` being completed ("" if none)."""
         s = self.settings
         count = self.backend.count_tokens
         window = cut_window(request.text, request.offset, prefix_budget, s.suffix_tokens, count)
@@ -455,7 +457,6 @@ class CompletionEngine:
         prefix = window.prefix[: len(window.prefix) - len(heal)] if heal else window.prefix
         ctx = ContextResult()
         t_ctx = time.perf_counter()
-        member = member_key(request.line_prefix)
         sticky = self._sticky_context(request, context_budget)
         if sticky is not None and (not member or sticky.member == member):
             ctx = sticky

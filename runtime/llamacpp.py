@@ -440,30 +440,21 @@ class LlamaCppBackend:
         parts: list[np.ndarray] = []
         for rest in members.continuations(_visible(out, heal)):
             target = need + rest.encode("utf-8")
-            for k in range(1, len(target) + 1):
-                found = self._by_piece.get(target[:k])
-                if found:
-                    parts.append(np.array(found, dtype=np.int64))
-            if not rest:
-                parts.append(self._name_enders(need))
-                continue
-            lo = bisect.bisect_right(self._sorted_pieces, target)
-            hi = bisect.bisect_left(self._sorted_pieces, _successor(target)) if _successor(target) else len(self._sorted_pieces)
-            longer = [j for j in range(lo, hi) if ends_name(self._sorted_pieces[j][len(target)])]
-            if longer:
-                parts.append(self._sorted_ids[longer])
+            parts += self._prefix_ids(target)
+            parts.append(self._ending_after(target))
         return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
 
-    def _name_enders(self, need: bytes) -> np.ndarray:
-        """Tokens that finish the heal (if any) and then end a name (`(`, ` =`, `.`, `\n` ...)."""
-        if not need:
-            if self._ender_ids is None:
-                self._ender_ids = self._sorted_ids[[j for j, p in enumerate(self._sorted_pieces) if ends_name(p[0])]]
+    def _ending_after(self, prefix: bytes) -> np.ndarray:
+        """Tokens that spell `prefix` and then a byte that ends a name (`(`, ` =`, `.`, `\n` ...)."""
+        if not prefix and self._ender_ids is not None:
             return self._ender_ids
-        lo = bisect.bisect_right(self._sorted_pieces, need)
-        upper = _successor(need)
-        hi = bisect.bisect_left(self._sorted_pieces, upper) if upper else len(self._sorted_pieces)
-        return self._sorted_ids[[j for j in range(lo, hi) if ends_name(self._sorted_pieces[j][len(need)])]]
+        lo, hi = self._span(prefix)
+        n = len(prefix)
+        ids = self._sorted_ids[[j for j in range(lo, hi)
+                                if len(self._sorted_pieces[j]) > n and ends_name(self._sorted_pieces[j][n])]]
+        if not prefix:
+            self._ender_ids = ids
+        return ids
 
     def _member_ok(self, members: MemberRule, out: bytes, heal: bytes, token: int) -> bool:
         piece = self._piece(token)
@@ -497,15 +488,18 @@ class LlamaCppBackend:
         """Token ids consistent with `need` (runtime.healing.consistent), from the sorted vocabulary."""
         if self._sorted_pieces is None:
             self._build_vocab_index()
-        lo = bisect.bisect_left(self._sorted_pieces, need)
-        upper = _successor(need)
-        hi = len(self._sorted_pieces) if upper is None else bisect.bisect_left(self._sorted_pieces, upper)
-        parts = [self._sorted_ids[lo:hi]]
-        for k in range(1, len(need)):
-            ids = self._by_piece.get(need[:k])
-            if ids:
-                parts.append(np.array(ids, dtype=np.int64))
-        return np.concatenate(parts)
+        lo, hi = self._span(need)
+        return np.concatenate([self._sorted_ids[lo:hi]] + self._prefix_ids(need[:-1]))
+
+    def _span(self, prefix: bytes) -> tuple[int, int]:
+        """Where the pieces that start with `prefix` lie in the sorted vocabulary."""
+        lo = bisect.bisect_left(self._sorted_pieces, prefix)
+        upper = _successor(prefix)
+        return lo, len(self._sorted_pieces) if upper is None else bisect.bisect_left(self._sorted_pieces, upper)
+
+    def _prefix_ids(self, data: bytes) -> list[np.ndarray]:
+        """Ids of the tokens whose whole piece is a non-empty prefix of `data` (`data` itself included)."""
+        return [np.array(ids, dtype=np.int64) for k in range(1, len(data) + 1) if (ids := self._by_piece.get(data[:k]))]
 
 
 class _Run:

@@ -41,8 +41,8 @@ from completion.types import Request
 
 log = logging.getLogger(__name__)
 DF_TTL_S = 30.0
-HITS_TTL_S = 10.0
-USAGE_SHARE = 0.25  # of the budget, packed before analogy windows: ~8 usage lines  # FTS hits of a repeated query (typing inside a word)
+HITS_TTL_S = 10.0  # FTS hits of a repeated query (typing inside a word)
+USAGE_SHARE = 0.25  # of the budget, packed before analogy windows: ~8 usage lines
 FolderProgress = Callable[[str, str, str, "int | None"], None]  # (folder, begin|report|end, message, pct)
 
 
@@ -369,11 +369,8 @@ class RepositoryContext:
         return analogy.dedupe(out, self.settings.max_windows)
 
     def _usages(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
-                query: analogy.Query) -> list[Candidate]:
+                query: analogy.Query, access: usages.MemberAccess) -> list[Candidate]:
         """At `name.|`, lines of other files that use `name.`: open documents first, then the index."""
-        access = usages.member_access(request.line_prefix)
-        if access is None:
-            return []
         found: list[usages.Usage] = []
         others, open_rels = self._other_documents(request, index, snap)
         for uri, doc_rel, text in others:
@@ -426,12 +423,12 @@ class RepositoryContext:
         candidates: list[Candidate] = []
         with index.busy() if index is not None else contextlib.nullcontext():
             view = self._view(request, rel) if (s.signatures or s.keep_imports) else None
+            access = usages.member_access(request.line_prefix)
             query = self._query(request, index) if (s.analogy or s.usages) else None
             if s.analogy and query is not None:
                 candidates += self._analogy(request, index, rel, snap, query)
-            if s.usages and query is not None:
-                candidates += self._usages(request, index, rel, snap, query)
-            access = usages.member_access(request.line_prefix)
+            if s.usages and query is not None and access is not None:
+                candidates += self._usages(request, index, rel, snap, query, access)
             members: frozenset[str] = frozenset()
             if s.signatures and view is not None and index is not None:
                 resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
@@ -458,6 +455,6 @@ class RepositoryContext:
         # cursor; the engine re-gathers a kept context once per new `name.` and takes it only if it
         # holds some.
         specific = bool(members) or any(c.kind == "usage" or c.source == "module" for c in ordered)
-        member = f"{access.receiver}{access.accessor}" if access is not None and specific else ""
+        member = access.key if access is not None and specific else ""
         return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report,
                              member=member, members=members)

@@ -36,6 +36,11 @@ class MemberAccess:
     partial: str  # the member name typed so far ("" right after the accessor)
     lead: str = ""  # the cursor line before the receiver (`response = ` of `response = httpx.`)
 
+    @property
+    def key(self) -> str:
+        """`httpx.`: what member-specific context is gathered for (the typed part left out)."""
+        return f"{self.receiver}{self.accessor}"
+
     def pattern(self) -> re.Pattern[str]:
         """Matches `receiver<accessor>member` in other code; group 1 is the member."""
         return re.compile(rf"(?<![\w$]){re.escape(self.receiver)}\s*{re.escape(self.accessor)}\s*"
@@ -54,7 +59,7 @@ def member_key(line_prefix: str) -> str:
     """`httpx.` at `response = httpx.Re|`: what member-specific context (usage lines, a module
     listing) is gathered for; "" where the cursor is not completing a member."""
     access = member_access(line_prefix)
-    return f"{access.receiver}{access.accessor}" if access is not None else ""
+    return access.key if access is not None else ""
 
 
 def lead_similarity(lead: str, other: str) -> float:
@@ -126,7 +131,7 @@ def usage_candidates(usages: Iterable[Usage], access: MemberAccess, *, per_file:
         chosen.sort(key=lambda u: u.line)
         text = "\n".join(_dedent([u.text for u in chosen]))
         best = max(u.score for u in chosen)
-        out.append(Candidate(key=f"use|{path}|{access.receiver}{access.accessor}", kind="usage", path=path,
+        out.append(Candidate(key=f"use|{path}|{access.key}", kind="usage", path=path,
                              text=text, score=round(min(1.0, BASE_SCORE + (1 - BASE_SCORE) * best), 4),
                              source="usage", start_line=chosen[0].line, end_line=chosen[-1].line + 1))
     return out
