@@ -366,7 +366,7 @@ class RepositoryContext:
                 c = analogy.window_candidate(h.path, lines, h.start, h.end, query, "index")
                 if c is not None:
                     out.append(c)
-        return analogy.dedupe(out, self.settings.max_windows)
+        return analogy.dedupe(out, self.settings.max_windows, query)
 
     def _usages(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
                 query: analogy.Query, access: usages.MemberAccess) -> list[Candidate]:
@@ -434,7 +434,7 @@ class RepositoryContext:
                 resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
                 if access is not None:
-                    members = resolver.namespace(access.receiver) or frozenset()
+                    members = resolver.member_names(access.receiver) or frozenset()
             if s.keep_imports and view is not None:
                 candidates += self._imports_block(view)
             previous = self._previous.get(request.uri, [])
