@@ -33,7 +33,10 @@ class MemberRule:
 
     @classmethod
     def of(cls, names: Sequence[str] | frozenset[str], typed: str = "") -> "MemberRule | None":
-        return cls(tuple(sorted(names)), typed) if names else None
+        """None when no name starts with what is typed (nothing to hold the completion to)."""
+        if not any(n.startswith(typed) for n in names):
+            return None
+        return cls(tuple(sorted(names)), typed)
 
     def open(self, generated: str) -> bool:
         """Is the name still being written after `generated` (so the rule still applies)?"""

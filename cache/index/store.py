@@ -300,9 +300,20 @@ class IndexStore:
 
     def paths_under(self, rel_dir: str, limit: int = 200) -> list[str]:
         prefix = rel_dir.rstrip("/") + "/" if rel_dir else ""
-        rows = self.conn().execute("SELECT path FROM files WHERE path >= ? AND path < ? ORDER BY path LIMIT ?",
-                                   (prefix, prefix + "\uffff", limit))
-        return [r[0] for r in rows if "/" not in r[0][len(prefix):]]
+        # Only direct children: filtered in SQL, so files of subfolders cannot use up the limit.
+        rows = self.conn().execute(
+            "SELECT path FROM files WHERE path >= ? AND path < ? AND instr(substr(path, ?), '/') = 0 "
+            "ORDER BY path LIMIT ?", (prefix, prefix + "\uffff", len(prefix) + 1, limit))
+        return [r[0] for r in rows]
+
+    def subpackages(self, rel_dir: str, limit: int = 200) -> list[str]:
+        """Names of the folders directly under `rel_dir` that hold an `__init__.py` (Python packages)."""
+        prefix = rel_dir.rstrip("/") + "/" if rel_dir else ""
+        rows = self.conn().execute(
+            "SELECT path FROM files WHERE path >= ? AND path < ? AND name = '__init__.py' ORDER BY path LIMIT ?",
+            (prefix, prefix + "\uffff", limit * 20))
+        rests = (r[0][len(prefix):] for r in rows)
+        return [rest.split("/", 1)[0] for rest in rests if rest.count("/") == 1][:limit]
 
     def folders_with(self, language: str) -> list[str]:
         """Folders holding files of `language` (Go packages, Java packages)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from cache.index.model import Import, Symbol
@@ -37,6 +37,11 @@ LISTING_CHARS = 700  # ~200 tokens: what the budget leaves signatures after the 
 # Attributes every Python module has, defined by the import system rather than by the file.
 MODULE_ATTRIBUTES = frozenset({"__name__", "__file__", "__doc__", "__path__", "__spec__", "__loader__",
                                "__package__", "__dict__", "__builtins__", "__cached__"})
+# Attributes every module has (and package folders' `__init__`/`__main__` files): valid after `mod.`, but
+# code almost never writes them there, and the member rule must not offer them to a small model. Its
+# `.__` token carries the mass of every dunder it might start (`__call__`, `__main__`), refused or not,
+# and outweighed the real member: `click.echo(...)` became `click.__name__ = "cli"` (dev benchmark).
+RARELY_WRITTEN = MODULE_ATTRIBUTES | {"__init__", "__main__"}
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
@@ -150,7 +155,7 @@ class SignatureResolver:
         self.view = view
         # module file → (names, ((file, content hash), ...)): a caller-owned cache across requests
         self._namespaces = namespaces if namespaces is not None else {}
-        self.bindings = {imp.local: imp for imp in view.imports if imp.local}
+        self.bindings = {imp.local: _binding(imp, view.language) for imp in view.imports if imp.local}
         self._files_cache: dict[tuple[str, str, str], list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
         self._local_names = {s.name for s in view.symbols if not s.parent}
@@ -273,7 +278,11 @@ class SignatureResolver:
         imp = self.bindings.get(parts[0])
         if imp is None:
             return []
-        files = self.module_files(imp.module, imp.name) if imp.name in ("", "*") else self.submodule(imp)
+        files: list[str] = []
+        if self.view.language == "python" and imp.name == "" and len(parts) > 2:  # `pkg.sub.Cls`: pkg/sub.py
+            files = self.module_files(".".join([imp.module, *parts[1:-1]]))
+        if not files:
+            files = self.module_files(imp.module, imp.name) if imp.name in ("", "*") else self.submodule(imp)
         return self.find(files, parts[-1])
 
     def enclosing_class(self) -> Symbol | None:
@@ -342,6 +351,7 @@ class SignatureResolver:
                 folder = path.rsplit("/", 1)[0] if "/" in path else ""
                 names.update(p.rsplit("/", 1)[-1].removesuffix(".py") for p in self.store.paths_under(folder)
                              if p.endswith(".py"))
+                names.update(self.store.subpackages(folder))
             result = frozenset(names)
         # Reading a package's star imports three deep is up to ~25 ms cold; a module's namespace
         # only changes when one of the files read changes (their content hashes say so).
@@ -349,6 +359,27 @@ class SignatureResolver:
         while len(self._namespaces) > 256:
             self._namespaces.pop(next(iter(self._namespaces)))
         return result
+
+    def member_names(self, qualifier: str) -> frozenset[str] | None:
+        """The names the member rule lets a completion write at `qualifier.` (a complete namespace,
+        else None): without the attributes every module has, and — outside the module's own
+        package — without its private `_names` (`tomlkit._utils` from a test). Typing `_` lifts
+        the rule (runtime/members.py: no name starts with what is typed)."""
+        names = self.namespace(qualifier)
+        if names is None:
+            return None
+        inside = self._inside_package(self.module_of(self.bindings[qualifier])[0])
+        return frozenset(n for n in names if n not in RARELY_WRITTEN and (inside or not _private(n)))
+
+    def _inside_package(self, module_path: str) -> bool:
+        """Is the cursor's file in the top-level package that holds `module_path`?"""
+        folder = module_path.rsplit("/", 1)[0] if "/" in module_path else ""
+        while folder:
+            parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
+            if self.store.file(f"{parent}/__init__.py" if parent else "__init__.py") is None:
+                break
+            folder = parent
+        return self.view.rel.startswith(f"{folder}/") if folder else True
 
     def _stamp(self, path: str) -> str:
         row = self.store.file(path)
@@ -517,3 +548,17 @@ class SignatureResolver:
             return []
         tops = [s for s in self.symbols_of(files[0]) if not s.parent and s.kind in ("class", "function")]
         return [(files[0], s) for s in tops[:2]]
+
+
+def _binding(imp: Import, language: str) -> Import:
+    """What a local name refers to. Python's `import a.b` binds `a`, the package (`b` becomes its
+    attribute), not `a.b`: `click.` in a file that also has `import click.utils` is the click package
+    (it had been read as click/utils.py, whose namespace then refused `click.confirm`)."""
+    if language == "python" and imp.name == "" and "." in imp.module and imp.local == imp.module.split(".", 1)[0]:
+        return replace(imp, module=imp.local)
+    return imp
+
+
+def _private(name: str) -> bool:
+    """`_helper`, `__mangled`; not a dunder (`__version__` is public by convention)."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__") and len(name) > 4)

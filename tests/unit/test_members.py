@@ -27,3 +27,10 @@ def test_the_typed_part_is_part_of_the_name():
 def test_ends_name():
     assert all(ends_name(ord(c)) for c in "( .\n=,)[")
     assert not any(ends_name(ord(c)) for c in "aZ_0$") and not ends_name(0xC3)  # UTF-8 lead bytes may be letters
+
+
+def test_no_rule_when_no_name_starts_with_what_is_typed():
+    """`mod._x` typed where the rule offers no private names: decoding is free, not refused."""
+    assert MemberRule.of(["echo", "style"], "_") is None
+    assert MemberRule.of(["echo", "style"], "ec") is not None
+    assert MemberRule.of([], "") is None

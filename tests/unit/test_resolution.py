@@ -138,11 +138,14 @@ def test_an_absolute_import_does_not_reach_a_module_inside_a_package(index):
     assert "def make_user" in context_for(index, "app.py", "import pkg.store.users as u\n\nr = u.make_user(")
 
 
-def namespace(index: RepoIndex, rel: str, text: str, qualifier: str) -> frozenset[str] | None:
+def resolver(index: RepoIndex, rel: str, text: str) -> SignatureResolver:
     language = language_for(rel)
     parsed = extract(text, language)
-    view = FileView(rel, language, text, len(text), parsed.symbols, parsed.imports)
-    return SignatureResolver(index, view).namespace(qualifier)
+    return SignatureResolver(index, FileView(rel, language, text, len(text), parsed.symbols, parsed.imports))
+
+
+def namespace(index: RepoIndex, rel: str, text: str, qualifier: str) -> frozenset[str] | None:
+    return resolver(index, rel, text).namespace(qualifier)
 
 
 def test_a_python_module_namespace_is_its_definitions_imports_and_submodules(index):
@@ -159,6 +162,30 @@ def test_a_namespace_has_names_bound_outside_definitions_too(index):
     compat = namespace(index, "app.py", "from pkg import compat\n\ncompat.", "compat")
     assert compat is not None and {"ssl", "HAS_TLS", "major", "minor", "check", "LAST"} <= compat
     assert "hidden" not in compat
+
+
+def member_names(index: RepoIndex, rel: str, text: str, qualifier: str) -> frozenset[str] | None:
+    return resolver(index, rel, text).member_names(qualifier)
+
+
+def test_the_member_rule_leaves_out_what_code_rarely_writes_after_the_dot(index):
+    """Every module has `__name__`; a small model's `.__` token outweighed the real member. A module's
+    private names are for its own package: offered from inside it, not from outside."""
+    outside = member_names(index, "app.py", "import pkg.shop as shop\n\nshop.", "shop")
+    assert outside is not None and {"Cart", "charge", "cart", "version"} <= outside
+    assert not outside & {"__name__", "__file__", "__init__", "_private_helper", "_secret_fee"}
+    inside = member_names(index, "pkg/app.py", "import pkg.shop as shop\n\nshop.", "shop")
+    assert inside is not None and {"Cart", "_private_helper", "_secret_fee"} <= inside and "__name__" not in inside
+    assert member_names(index, "app.py", "import pkg.lazy as lazy\n\nlazy.", "lazy") is None
+
+
+def test_import_of_a_submodule_binds_the_top_package(index):
+    """`import pkg.store.users` binds `pkg`: `pkg.` is the package (its submodules and subpackages are
+    attributes), and a type spelled `pkg.store.users.UserStore` is still found in the submodule."""
+    top = namespace(index, "app.py", "import pkg.store.users\nimport pkg.compat\n\npkg.", "pkg")
+    assert top is not None and {"store", "shop", "compat", "lazy"} <= top and "make_user" not in top
+    out = context_for(index, "app.py", "import pkg.store.users\n\ndef run():\n    store = pkg.store.users.UserStore()\n    store.")
+    assert "add_user" in out
 
 
 def test_an_open_ended_namespace_is_not_claimed(index):
