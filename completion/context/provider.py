@@ -431,7 +431,8 @@ class RepositoryContext:
                 candidates += self._usages(request, index, rel, snap, query, access)
             members: frozenset[str] = frozenset()
             if s.signatures and view is not None and index is not None:
-                resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
+                resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}),
+                                             lambda terms: self._df(index, terms))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
                 if access is not None:
                     members = resolver.member_names(access.receiver) or frozenset()
