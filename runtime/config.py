@@ -44,6 +44,7 @@ class RemoteSettings:
     cache_prompt: bool = True  # llamacpp: reuse the server's KV cache for the common prompt prefix
     logprobs: bool = True  # ask for token log-probabilities (mean logprob feeds ranking and the filter)
     strict_openai: bool = False  # openai: send only standard OpenAI parameters (no vLLM extras)
+    grammar: bool = True  # send the member rule (and the healed text) as a GBNF grammar: llamacpp; openai unless strict
     fallback_to_local: bool = True  # answer from the local model while the remote is failing
     preload_local: bool = True  # load the local model in the background so that a fallback answers at once
     failure_threshold: int = 3  # consecutive failures before falling back

@@ -68,6 +68,41 @@ class MemberRule:
         return out
 
 
+# After a whole name: end of the completion, or a character that cannot continue a name (`ends_name`:
+# not ASCII letter/digit, `_`, `$`, nor non-ASCII) and then anything.
+_GBNF_TAIL = 'tail ::= ([^a-zA-Z0-9_$\\u0080-\\U0010FFFF] [^\\x00]*)?'
+
+
+def gbnf(rule: MemberRule, lead: str = "") -> str:
+    """The rule as a GBNF grammar, for servers that constrain decoding with one (llama.cpp's
+    `grammar` field; llama-cpp-python's OpenAI server). The output is `lead` — the healed text
+    the server must reproduce first, "" when the prompt was not cut — then the rest of one of
+    the names after what is typed, then the end or a character that ends the name and anything."""
+    rests = rule.continuations("")
+    alternatives = " | ".join(_gbnf_literal(r) for r in rests)
+    return (f"root ::= {_gbnf_literal(lead)} name tail\n"
+            f"name ::= {alternatives}\n"
+            f"{_GBNF_TAIL}\n")
+
+
+def _gbnf_literal(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def ends_name(byte: int) -> bool:
     """Can this byte not continue an identifier (so a name before it is whole)?"""
     return not (48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte in (95, 36) or byte >= 128)

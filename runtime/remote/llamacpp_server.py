@@ -7,6 +7,10 @@ lays out in Qwen2.5-Coder's repo-level format when the model has those tokens.
 `/completion` (remote.infill = false) sends Tabstop's rendered prompt instead, for
 models whose server-side FIM template is missing or wrong.
 
+`grammar` carries the member rule (runtime/members.py) at `mod.|`: the server may then only
+write a name the module has, and in a healed request it must first reproduce the healed text
+(which a server otherwise only gets checked for afterwards, runtime/remote/base.py).
+
 `cache_prompt` keeps the server's KV cache for the common prefix between
 keystrokes; `n_probs: 1` returns each token's log-probability. Wire format: SSE
 `data: {...}` per token, a final message with `stop: true`, `stop_type`,
@@ -19,6 +23,7 @@ import math
 from typing import Any
 
 from runtime.backend import GenerationRequest
+from runtime.members import gbnf
 from runtime.remote.base import Chunk, RemoteBackend, floats
 from runtime.remote.transport import Event
 
@@ -47,6 +52,8 @@ class LlamaCppServerBackend(RemoteBackend):
         }
         if s.logprobs:
             body["n_probs"] = 1
+        if s.grammar and request.members is not None:
+            body["grammar"] = gbnf(request.members, p.heal if healed else "")
         if s.infill:
             # The healed text goes back where it was cut from: the typed middle, else the prefix.
             unheal = "" if healed else p.heal

@@ -10,7 +10,9 @@ Beyond the standard parameters (left out with `strict_openai`) we send
 `skip_special_tokens: false`, so that vLLM returns control tokens such as
 `<|file_sep|>` and our stop strings can match them, and `repeat_penalty: 1.0`
 (llama-cpp-python's server defaults to 1.1, which penalises exactly what code
-completion needs: repeating the names already in the file), and ask for
+completion needs: repeating the names already in the file), `grammar` at `mod.|` (the member
+rule as GBNF: llama-cpp-python's server constrains with it; vLLM ignores fields it does not know),
+and ask for
 `stream_options.include_usage` to learn the prompt size. Wire format: SSE
 `data: {"choices": [{"text", "logprobs", "finish_reason"}]}` ending with
 `data: [DONE]`.
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.backend import GenerationRequest
+from runtime.members import gbnf
 from runtime.remote.base import Chunk, RemoteBackend, floats
 from runtime.remote.transport import Event
 
@@ -70,6 +73,8 @@ class OpenAIBackend(RemoteBackend):
         if not s.strict_openai:
             body["skip_special_tokens"] = False
             body["repeat_penalty"] = 1.0  # llama-cpp-python defaults to 1.1; code must repeat its own names
+            if s.grammar and request.members is not None:
+                body["grammar"] = gbnf(request.members, p.heal if healed else "")
         return body
 
     def parse(self, event: Event) -> Chunk:

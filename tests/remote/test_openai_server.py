@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -26,6 +28,7 @@ from completion.config import CompletionSettings
 from completion.engine import CompletionEngine
 from completion.types import Request
 from runtime.backend import CancelToken
+from runtime.members import MemberRule
 from runtime.remote.openai import OpenAIBackend
 from tests.conftest import ROOT, server_command, server_env
 from tests.remote.conftest import make_request, settings_for
@@ -113,6 +116,31 @@ async def test_openai_backend_streams_a_real_completion(openai_server, monkeypat
     assert "self.width" in result.text and "self.height" in result.text
     assert result.mean_logprob is not None and result.mean_logprob <= 0
     assert result.backend == "openai" and result.model.endswith(".gguf")
+
+
+async def test_the_member_rule_holds_a_real_server_to_the_module_names(openai_server, monkeypatch):
+    """At `shop.` the model writes a name of its own; with the rule sent as a grammar (which
+    llama-cpp-python's server hands to llama.cpp) it writes one the module has — also when the
+    prompt was cut before the dot and the server must first reproduce it (healing)."""
+    monkeypatch.setenv(KEY_ENV, KEY)
+    backend = OpenAIBackend(settings_for(openai_server, api_key_env=KEY_ENV, model="", first_byte_timeout_s=60,
+                                         read_timeout_s=30, total_timeout_s=90))
+    names = ("Cart", "charge_card", "refund_all")
+    prefix = "import shop\n\n\ndef pay(order):\n    receipt = shop."
+    line = dict(max_tokens=12, deadline_s=90, should_stop=lambda s: s.index("\n") if "\n" in s else None)
+    try:
+        free = await backend.generate(make_request(prefix=prefix, **line), CancelToken())
+        held = await backend.generate(replace(make_request(prefix=prefix, **line), members=MemberRule.of(names)),
+                                      CancelToken())
+        healed = await backend.generate(replace(make_request(prefix=prefix, heal=".", **line),
+                                                members=MemberRule.of(names)), CancelToken())
+    finally:
+        await backend.close()
+    assert free.text and not free.text.startswith(names), free.text  # what the model writes on its own
+    for result in (held, healed):
+        assert result.stop_reason in ("rule", "eos", "stop", "length"), backend.last_error
+        name = re.match(r"[A-Za-z_]\w*", result.text)
+        assert name is not None and name.group(0) in names, result.text
 
 
 async def test_wrong_key_is_an_error_result(openai_server):

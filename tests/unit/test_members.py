@@ -1,7 +1,7 @@
 """The member-name rule as pure string logic (runtime/members.py)."""
 from __future__ import annotations
 
-from runtime.members import MemberRule, ends_name
+from runtime.members import MemberRule, ends_name, gbnf
 
 
 def test_a_name_is_open_until_a_non_name_character():
@@ -34,3 +34,15 @@ def test_no_rule_when_no_name_starts_with_what_is_typed():
     assert MemberRule.of(["echo", "style"], "_") is None
     assert MemberRule.of(["echo", "style"], "ec") is not None
     assert MemberRule.of([], "") is None
+
+
+def test_the_rule_as_a_grammar_parses_and_spells_the_names_after_what_is_typed():
+    """The GBNF text a llama.cpp server gets; parsed here by llama.cpp's own grammar parser."""
+    import llama_cpp
+
+    rule = MemberRule.of(["echo", "style", "Echo", "secho"], "e")
+    text = gbnf(rule, '.e"\n')
+    assert 'root ::= ".e\\"\\n" name tail' in text and 'name ::= "cho"' in text  # only names starting "e"
+    assert llama_cpp.LlamaGrammar.from_string(text, verbose=False) is not None
+    whole = gbnf(MemberRule.of(["e", "echo"], "e"))  # "e" is already a whole name: it may end here
+    assert 'name ::= "" | "cho"' in whole and llama_cpp.LlamaGrammar.from_string(whole, verbose=False)

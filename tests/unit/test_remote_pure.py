@@ -52,6 +52,27 @@ def test_openai_body_fim_prompt_and_suffix_modes():
     assert len(body["stop"]) == 4 and "skip_special_tokens" not in body and "repeat_penalty" not in body
 
 
+def test_the_member_rule_goes_to_servers_as_a_grammar():
+    """llama.cpp's server and llama-cpp-python's OpenAI server take a GBNF `grammar`; a healed request's
+    grammar starts with the healed text. Not sent strict, switched off, or without a rule."""
+    import dataclasses
+
+    from runtime.members import MemberRule
+    from runtime.remote.llamacpp_server import LlamaCppServerBackend
+
+    request = dataclasses.replace(make_request(prefix="import shop\n\nshop.", heal="."),
+                                  members=MemberRule.of(["Cart", "charge"]))
+    llama = LlamaCppServerBackend(settings_for("http://127.0.0.1:1"))
+    assert llama.body(request, healed=True)["grammar"].startswith('root ::= "." name tail')
+    assert llama.body(request, healed=False)["grammar"].startswith('root ::= "" name tail')
+    assert 'name ::= "Cart" | "charge"' in llama.body(request, healed=True)["grammar"]
+    openai = OpenAIBackend(settings_for("http://127.0.0.1:1/v1"))
+    assert openai.body(request, healed=True)["grammar"] == llama.body(request, healed=True)["grammar"]
+    assert "grammar" not in OpenAIBackend(settings_for("http://127.0.0.1:1/v1", strict_openai=True)).body(request, True)
+    assert "grammar" not in LlamaCppServerBackend(settings_for("http://127.0.0.1:1", grammar=False)).body(request, True)
+    assert "grammar" not in llama.body(make_request(prefix="x = 1"), healed=False)
+
+
 def test_openai_chunk_parsing():
     backend = OpenAIBackend(settings_for("http://127.0.0.1:1/v1"))
     chunk = backend.parse(Event({"choices": [{"text": "ab", "logprobs": {"token_logprobs": [-0.5, None]},
