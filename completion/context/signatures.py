@@ -365,14 +365,28 @@ class SignatureResolver:
 
     def member_names(self, qualifier: str) -> frozenset[str] | None:
         """The names the member rule lets a completion write at `qualifier.` (a complete namespace,
-        else None): without the attributes every module has, and — outside the module's own
-        package — without its private `_names` (`tomlkit._utils` from a test). Typing `_` lifts
-        the rule (runtime/members.py: no name starts with what is typed)."""
+        else None), without the attributes every module has and, unless this file already writes
+        an underscore member of `qualifier`, without underscore names: dunders the module defines
+        (`__version__`), and — outside the module's own package — its private `_names`
+        (`tomlkit._utils` from a test). A small model's `.__` or `._` token carries the mass of
+        every underscore name it might start, allowed or not, and it outweighed the member meant:
+        `click.echo(…)` became `click.__name__ = …`, then `click.__version__ = …` once `__name__`
+        was out. Typing `_` lifts the rule (runtime/members.py: no name starts with what is typed)."""
         names = self.namespace(qualifier)
         if names is None:
             return None
         inside = self._inside_package(self.module_of(self.bindings[qualifier])[0])
-        return frozenset(n for n in names if n not in RARELY_WRITTEN and (inside or not _private(n)))
+        written = any(n.startswith("_") for q, n in _MEMBER.findall(self.view.text[: self.view.offset])
+                      if q == qualifier)
+
+        def offered(name: str) -> bool:
+            if name in RARELY_WRITTEN:
+                return False
+            if not name.startswith("_") or written:
+                return True
+            return inside and _private(name)
+
+        return frozenset(n for n in names if offered(n))
 
     def _inside_package(self, module_path: str) -> bool:
         """Is the cursor's file in the top-level package that holds `module_path`?"""

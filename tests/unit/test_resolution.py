@@ -40,7 +40,7 @@ FILES = {
     "lib/widget.hpp": "class Widget {\n public:\n  int resize(int w, int h);\n};\n",
     "pkg/shop/__init__.py": (
         "from .cart import *\nfrom .pay import charge as charge\nfrom .pay import _secret_fee\n\n"
-        "def version() -> str:\n    return '1'\n"
+        "__version__ = '1.0'\n\n\ndef version() -> str:\n    return '1'\n"
     ),
     "pkg/shop/cart.py": (
         "class Cart:\n    def add(self, item) -> None:\n        pass\n\n"
@@ -170,13 +170,17 @@ def member_names(index: RepoIndex, rel: str, text: str, qualifier: str) -> froze
 
 
 def test_the_member_rule_leaves_out_what_code_rarely_writes_after_the_dot(index):
-    """Every module has `__name__`; a small model's `.__` token outweighed the real member. A module's
-    private names are for its own package: offered from inside it, not from outside."""
+    """Every module has `__name__`; a small model's `.__` token outweighed the real member. Underscore
+    names come in once the file writes one of `shop`'s (`shop.__version__`); a module's private
+    names are for its own package anyway: offered from inside it, not from outside."""
     outside = member_names(index, "app.py", "import pkg.shop as shop\n\nshop.", "shop")
     assert outside is not None and {"Cart", "charge", "cart", "version"} <= outside
-    assert not outside & {"__name__", "__file__", "__init__", "_private_helper", "_secret_fee"}
+    assert not outside & {"__name__", "__file__", "__init__", "__version__", "_private_helper", "_secret_fee"}
     inside = member_names(index, "pkg/app.py", "import pkg.shop as shop\n\nshop.", "shop")
-    assert inside is not None and {"Cart", "_private_helper", "_secret_fee"} <= inside and "__name__" not in inside
+    assert inside is not None and {"Cart", "_private_helper", "_secret_fee"} <= inside
+    assert not inside & {"__name__", "__version__"}
+    versioned = member_names(index, "app.py", "import pkg.shop as shop\n\nprint(shop.__version__)\nshop.", "shop")
+    assert versioned is not None and {"__version__", "_secret_fee", "Cart"} <= versioned and "__name__" not in versioned
     assert member_names(index, "app.py", "import pkg.lazy as lazy\n\nlazy.", "lazy") is None
 
 
