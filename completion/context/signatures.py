@@ -24,6 +24,7 @@ from completion.context.render import base_names, render_listing, render_skeleto
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
 _STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
 _NAME = re.compile(r"[A-Za-z_]\w*")
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 _MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
@@ -376,8 +377,8 @@ class SignatureResolver:
         if names is None:
             return None
         inside = self._inside_package(self.module_of(self.bindings[qualifier])[0])
-        written = any(n.startswith("_") for q, n in _MEMBER.findall(self.view.text[: self.view.offset])
-                      if q == qualifier)
+        code = _IMPORT_LINE.sub("", self.view.text[: self.view.offset])  # `from pkg._x import y` is no `pkg._x`
+        written = any(n.startswith("_") for q, n in _MEMBER.findall(code) if q == qualifier)
 
         def offered(name: str) -> bool:
             if name in RARELY_WRITTEN:

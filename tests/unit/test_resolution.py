@@ -179,6 +179,8 @@ def test_the_member_rule_leaves_out_what_code_rarely_writes_after_the_dot(index)
     inside = member_names(index, "pkg/app.py", "import pkg.shop as shop\n\nshop.", "shop")
     assert inside is not None and {"Cart", "_private_helper", "_secret_fee"} <= inside
     assert not inside & {"__name__", "__version__"}
+    imported = member_names(index, "app.py", "import pkg.shop as shop\nfrom pkg.shop._x import y\n\nshop.", "shop")
+    assert imported is not None and "__version__" not in imported  # an import line writes no member
     versioned = member_names(index, "app.py", "import pkg.shop as shop\n\nprint(shop.__version__)\nshop.", "shop")
     assert versioned is not None and {"__version__", "_secret_fee", "Cart"} <= versioned and "__name__" not in versioned
     assert member_names(index, "app.py", "import pkg.lazy as lazy\n\nlazy.", "lazy") is None
