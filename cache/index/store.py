@@ -250,12 +250,6 @@ class IndexStore:
         rows = self.conn().execute(f"SELECT term, doc FROM windows_vocab WHERE term IN ({marks})", terms)
         return dict(rows.fetchall())
 
-    def window_tokens_of(self, rel: str) -> list[str]:
-        """The token strings of one file's windows (what doc_counts counts for it)."""
-        rows = self.conn().execute("SELECT w.tokens FROM windows w JOIN files f ON f.id = w.file_id WHERE f.path = ?",
-                                   (rel,))
-        return [r[0] for r in rows]
-
     def search_windows(self, terms: Sequence[str], limit: int = 20, require: str = "") -> list[WindowHit]:
         """Windows matching any of `terms`, best BM25 first; with `require`, only windows holding that
         identifier (ranked by it and the terms; with no terms, by it alone)."""

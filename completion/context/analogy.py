@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from cache.index.tokens import identifiers, jaccard
@@ -26,7 +26,6 @@ COMMON_FRACTION = 0.1  # terms in more than this share of windows carry little s
 MAX_POSTINGS = 4000
 DUPLICATE_JACCARD = 0.7
 MIN_SCORE = 0.1  # below this a window is noise that a small model may copy from
-NOVELTY_WEIGHT = 0.5  # see dedupe()
 CONTINUATION_LINES = 4  # shown after a matching window: what came *next* there is the analogy
 
 
@@ -123,41 +122,21 @@ def sliding(lines: Sequence[str], size: int = 12, stride: int = 6) -> Iterable[t
         start += stride
 
 
-def dedupe(candidates: Iterable[Candidate], limit: int, query: Query | None = None,
-           novelty: float = NOVELTY_WEIGHT) -> list[Candidate]:
-    """Best first; drop windows overlapping a kept one in the same file, and near-duplicate text.
-
-    With a `query`, each next window is chosen by its score discounted for the query terms the
-    windows already kept cover (the kept one's score becomes that discounted score, which packing
-    then ranks by): three sibling files' import headers all match the cursor's imports equally
-    well, and without the discount they filled the budget ahead of the one window that showed
-    how the name at the cursor is used (dev benchmark: `click.Group.get_command(...)`).
-    """
-    pool = []
+def dedupe(candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
+    """Best first; drop windows overlapping a kept one in the same file, and near-duplicate text."""
+    kept: list[tuple[Candidate, set[str]]] = []
     for c in sorted(candidates, key=lambda c: (-c.score, c.key)):
         tokens = set(identifiers(c.text))
-        pool.append((c, tokens, {t.lower() for t in tokens}))
-    kept: list[tuple[Candidate, set[str]]] = []
-    covered: set[str] = set()
-
-    def effective(c: Candidate, lowered: set[str]) -> float:
-        if query is None or novelty <= 0:
-            return c.score
-        own = query.score(lowered)
-        fresh = query.score(lowered - covered) / own if own > 0 else 0.0
-        return c.score * (1 - novelty + novelty * fresh)
-
-    while pool and len(kept) < limit:
-        values = [effective(c, lowered) for c, _, lowered in pool]
-        best = max(range(len(pool)), key=lambda i: (values[i], -i))
-        c, tokens, lowered = pool.pop(best)
-        kept.append((c if values[best] == c.score else replace(c, score=round(values[best], 4)), tokens))
-        covered |= lowered
-        pool = [p for p in pool if not _clashes(p[0], p[1], c, tokens)]
+        clash = False
+        for k, k_tokens in kept:
+            if k.path == c.path and k.start_line < c.end_line and c.start_line < k.end_line:
+                clash = True
+            elif jaccard(tokens, k_tokens) >= DUPLICATE_JACCARD:
+                clash = True
+            if clash:
+                break
+        if not clash:
+            kept.append((c, tokens))
+            if len(kept) >= limit:
+                break
     return [c for c, _ in kept]
-
-
-def _clashes(c: Candidate, tokens: set[str], kept: Candidate, kept_tokens: set[str]) -> bool:
-    """Overlapping lines of one file, or near-duplicate text."""
-    overlap = kept.path == c.path and kept.start_line < c.end_line and c.start_line < kept.end_line
-    return overlap or jaccard(tokens, kept_tokens) >= DUPLICATE_JACCARD

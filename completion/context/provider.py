@@ -366,7 +366,7 @@ class RepositoryContext:
                 c = analogy.window_candidate(h.path, lines, h.start, h.end, query, "index")
                 if c is not None:
                     out.append(c)
-        return analogy.dedupe(out, self.settings.max_windows, query)
+        return analogy.dedupe(out, self.settings.max_windows)
 
     def _usages(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
                 query: analogy.Query, access: usages.MemberAccess) -> list[Candidate]:
@@ -431,8 +431,7 @@ class RepositoryContext:
                 candidates += self._usages(request, index, rel, snap, query, access)
             members: frozenset[str] = frozenset()
             if s.signatures and view is not None and index is not None:
-                resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}),
-                                             lambda terms: self._df(index, terms))
+                resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
                 if access is not None:
                     members = resolver.member_names(access.receiver) or frozenset()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
@@ -150,13 +150,10 @@ def python_module_assignments(lines: Sequence[str]) -> set[str]:
 class SignatureResolver:
     """Resolves refs of one document against one folder's index."""
 
-    def __init__(self, index, view: FileView, namespaces: dict | None = None,
-                 doc_counts: Callable[[Sequence[str]], dict[str, int]] | None = None) -> None:
+    def __init__(self, index, view: FileView, namespaces: dict | None = None) -> None:
         self.index = index
         self.store = index.store
         self.view = view
-        # lower-cased term → windows holding it; the provider passes its cached lookup (~0.06 ms a term cold)
-        self._doc_counts = doc_counts or self.store.doc_counts
         # module file → (names, ((file, content hash), ...)): a caller-owned cache across requests
         self._namespaces = namespaces if namespaces is not None else {}
         self.bindings = {imp.local: _binding(imp, view.language) for imp in view.imports if imp.local}
@@ -473,8 +470,7 @@ class SignatureResolver:
         if not entries:
             return None
         uses = Counter(n for q, n in _MEMBER.findall(self.view.text[: self.view.offset]) if q == qualifier)
-        elsewhere = self.used_elsewhere([sym.name for sym in entries])
-        entries.sort(key=lambda sym: (-uses[sym.name], -elsewhere[sym.name]))  # stable: module order among equals
+        entries.sort(key=lambda sym: -uses[sym.name])  # stable: the module's order among equals
         chosen: list[Symbol] = []
         size = 0
         for sym in entries[:LISTING_ENTRIES]:
@@ -485,19 +481,6 @@ class SignatureResolver:
         text = render_listing(chosen, self.view.language)
         return Candidate(key=f"mod|{files[0]}", kind="signature", path=files[0], text=text, score=round(score, 4),
                          source="module")
-
-    def used_elsewhere(self, names: Sequence[str]) -> dict[str, int]:
-        """Per name, the index windows of *other* files that hold it: how much the rest of the
-        repository uses it. A listing in the module's own order showed click's classes and not
-        `echo`, httpx's internals and not `Request`; ordered by use the member at the cursor was
-        in the listing for 79 of 100 Python `member` cases instead of 74 (dev benchmark). The
-        cursor's file is left out (its buffer, not its saved copy, is what counts; `uses`)."""
-        wanted = {n.lower() for n in names}
-        df = self._doc_counts(sorted(wanted))
-        own: Counter[str] = Counter()
-        for tokens in self.store.window_tokens_of(self.view.rel):
-            own.update(wanted.intersection(tokens.lower().split()))
-        return {n: max(0, df.get(n.lower(), 0) - own[n.lower()]) for n in names}
 
     def constructed_class(self, path: str, symbol: Symbol) -> list[tuple[str, Symbol]]:
         """An imported instance (`export const onlineManager = new OnlineManager()`): its class, when the

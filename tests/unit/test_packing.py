@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from completion.context import analogy
 from completion.context.candidates import Candidate
 from completion.context.packing import item_overhead, pack, stable_order
 
@@ -118,34 +117,3 @@ def test_packing_with_a_reserve_never_exceeds_the_budget(cands, budget, share):
     chosen = pack(cands, budget, words, reserve={"analogy": share})
     assert sum(c.cost for c in chosen) <= max(budget, 0)
     assert len({c.key for c in chosen}) == len(chosen)
-
-
-def _window(path: str, text: str, score: float, start: int = 0) -> Candidate:
-    return Candidate(key=f"win|{path}|{start}", kind="analogy", path=path, text=text, score=score,
-                     start_line=start, end_line=start + text.count("\n") + 1)
-
-
-def test_windows_repeating_what_better_ones_cover_give_way_to_new_terms():
-    """Sibling files' import headers all match the cursor's imports; after the first, the window
-    that also covers the names being used (`get_command`) goes ahead of the other headers."""
-    query = analogy.Query({"click": 1.0, "command": 1.0, "group": 1.5, "get_command": 2.0}, 5.5)
-    headers = [_window(f"tests/typing_{n}.py", f"import click\nfrom click import Group, command\nrun_{n}(cli_{n})", 0.6)
-               for n in ("a", "b", "c")]
-    usage = _window("examples/aliases.py", "rv = click.Group.get_command(self, ctx, name)", 0.45)
-    plain = analogy.dedupe([*headers, usage], limit=2)
-    assert [c.path for c in plain] == ["tests/typing_a.py", "tests/typing_b.py"]
-    novel = analogy.dedupe([*headers, usage], limit=2, query=query)
-    assert [c.path for c in novel] == ["tests/typing_a.py", "examples/aliases.py"]
-    assert novel[0].score == 0.6  # the first keeps its score; a later one's is discounted, never raised
-    assert all(c.score <= orig for c, orig in zip(novel, (0.6, 0.45)))
-    # packing ranks by the discounted scores: with room for two, the usage goes in, not a second header
-    chosen = pack(analogy.dedupe([*headers, usage], limit=4, query=query), budget=40, count=lambda t: len(t) // 4)
-    assert "examples/aliases.py" in [c.path for c in chosen]
-
-
-def test_novelty_keeps_dropping_overlaps_and_near_duplicates():
-    query = analogy.Query({"alpha": 1.0, "beta": 1.0}, 2.0)
-    first = _window("a.py", "alpha beta gamma", 0.9, start=0)
-    overlapping = _window("a.py", "alpha beta delta", 0.8, start=0)
-    duplicate = _window("b.py", "alpha beta gamma", 0.7)
-    assert [c.key for c in analogy.dedupe([first, overlapping, duplicate], limit=5, query=query)] == [first.key]
