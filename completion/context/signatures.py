@@ -24,7 +24,7 @@ from completion.context.render import base_names, render_listing, render_skeleto
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
 _STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
 _NAME = re.compile(r"[A-Za-z_]\w*")
-_IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
+_IMPORT_LINE = re.compile(r"[ \t]*(?:from|import)[ \t]")  # matched at a line's start
 _MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
@@ -374,8 +374,7 @@ class SignatureResolver:
         if names is None:
             return None
         inside = self._inside_package(self.module_of(self.bindings[qualifier])[0])
-        code = _IMPORT_LINE.sub("", self.view.text[: self.view.offset])  # `from pkg._x import y` is no `pkg._x`
-        written = any(n.startswith("_") for q, n in _MEMBER.findall(code) if q == qualifier)
+        written = self._writes_underscore_member(qualifier)
 
         def offered(name: str) -> bool:
             if name in RARELY_WRITTEN:
@@ -385,6 +384,15 @@ class SignatureResolver:
             return inside and _private(name)
 
         return frozenset(n for n in names if offered(n))
+
+    def _writes_underscore_member(self, qualifier: str) -> bool:
+        """Does the text before the cursor write `qualifier._…` outside an import line
+        (`from pkg._x import y` writes no member of `pkg`)?"""
+        text = self.view.text[: self.view.offset]
+        for m in re.finditer(rf"\b{re.escape(qualifier)}\s*\.\s*_", text):
+            if not _IMPORT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
+                return True
+        return False
 
     def _inside_package(self, module_path: str) -> bool:
         """Is the cursor's file in the top-level package that holds `module_path`?"""
