@@ -341,25 +341,30 @@ class SignatureResolver:
         if not files:
             return None
         path = files[0]
+        submodules = self._submodules(path)
         cached = self._namespaces.get(path)
-        if cached is not None and all(self._stamp(p) == h for p, h in cached[1]):
+        if cached is not None and cached[2] == submodules and all(self._stamp(p) == h for p, h in cached[1]):
             return cached[0]
         names = set(MODULE_ATTRIBUTES)
         read: list[str] = []
         result: frozenset[str] | None = None
         if self._module_names(path, names, 3, read):
-            if path.rsplit("/", 1)[-1] == "__init__.py":
-                folder = path.rsplit("/", 1)[0] if "/" in path else ""
-                names.update(p.rsplit("/", 1)[-1].removesuffix(".py") for p in self.store.paths_under(folder)
-                             if p.endswith(".py"))
-                names.update(self.store.subpackages(folder))
-            result = frozenset(names)
+            result = frozenset(names | submodules)
         # Reading a package's star imports three deep is up to ~25 ms cold; a module's namespace
-        # only changes when one of the files read changes (their content hashes say so).
-        self._namespaces[path] = (result, tuple((p, self._stamp(p)) for p in read))
+        # only changes when one of the files read changes (their content hashes say so) or, for a
+        # package, when a submodule or subpackage comes or goes (two indexed queries to check).
+        self._namespaces[path] = (result, tuple((p, self._stamp(p)) for p in read), submodules)
         while len(self._namespaces) > 256:
             self._namespaces.pop(next(iter(self._namespaces)))
         return result
+
+    def _submodules(self, path: str) -> frozenset[str]:
+        """A package's submodule files and subpackages (attributes once imported); none for a module file."""
+        if path.rsplit("/", 1)[-1] != "__init__.py":
+            return frozenset()
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        files = (p.rsplit("/", 1)[-1].removesuffix(".py") for p in self.store.paths_under(folder) if p.endswith(".py"))
+        return frozenset(files) | frozenset(self.store.subpackages(folder))
 
     def member_names(self, qualifier: str) -> frozenset[str] | None:
         """The names the member rule lets a completion write at `qualifier.` (a complete namespace,

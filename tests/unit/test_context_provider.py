@@ -244,6 +244,25 @@ async def test_a_closed_document_forgets_what_its_context_was(repo, tmp_path):
         ctx.close()
 
 
+async def test_a_package_namespace_sees_a_new_submodule(repo, tmp_path):
+    """`app.` offers the package's submodules; a file added later is offered once indexed, though no
+    file the cached namespace was read from changed."""
+    (repo / "app/__init__.py").write_text("VERSION = 1\n")
+    ctx = provider(repo, tmp_path)
+    index = next(iter(ctx.indexes.values()))
+    try:
+        text = "import app\n\n\ndef run():\n    app."
+        first = await ctx.gather(request(repo, text), 400, words)
+        assert "VERSION" in first.members and "extra" not in first.members
+        (repo / "app/extra.py").write_text("def more():\n    pass\n")
+        ctx.files_changed([str(repo / "app/extra.py")])
+        assert index.wait_idle(30)
+        later = await ctx.gather(request(repo, text), 400, words)
+        assert "extra" in later.members
+    finally:
+        ctx.close()
+
+
 async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(repo, tmp_path):
     """At `tools.` the result carries every name the module has (the member rule's input); it is
     computed once and recomputed when the module changes."""
