@@ -82,6 +82,7 @@ def main() -> int:
     p.add_argument("--variant", default="name-start", help="name-start | member | mid-identifier (docs/context.md, docs/quality.md)")
     p.add_argument("--candidates", type=int, default=0, help="ranked candidates per request (0: the default, 1)")
     p.add_argument("--candidate-min-prob", type=float)
+    p.add_argument("--generation-cache", help="replay generations of unchanged prompts (tabstop eval --generation-cache)")
     args = p.parse_args()
     work = Path(args.work)
     repos = fetch(work)
@@ -97,6 +98,8 @@ def main() -> int:
     cmd += ["--variant", args.variant]
     if args.candidates:
         cmd += ["--candidates", str(args.candidates)]
+    if args.generation_cache:
+        cmd += ["--generation-cache", args.generation_cache]
     if args.candidate_min_prob is not None:
         cmd += ["--candidate-min-prob", str(args.candidate_min_prob)]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),

@@ -230,6 +230,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     backend = load_backend(settings)
     if backend is None:
         return 3
+    cache = None
+    if args.generation_cache:
+        # Rows whose prompt (and member rule) a change left as they were replay their recorded
+        # generation; only the rest run the model — a ranking change is judged in minutes, not hours.
+        from completion.flywheel.gencache import GenerationCache
+
+        backend = cache = GenerationCache(backend, args.generation_cache)
     runner = EvalRunner(backend, settings.completion, settings.context, arms, out / "results.jsonl",
                         fim_family=settings.model.fim_family)
 
@@ -266,6 +273,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "arms": summary,
         "healing_pairs": pairs,
     }
+    if cache is not None:
+        report["generation_cache"] = {"path": str(cache.path), "hits": cache.hits, "misses": cache.misses}
+        if cache.hits:
+            log.warning("generation cache %s: %d replayed, %d generated; the latency figures of replayed rows "
+                        "are the recording's", cache.path, cache.hits, cache.misses)
     (out / "summary.json").write_text(json.dumps(report, indent=2))
     if args.json:
         say(json.dumps(report, indent=2))
@@ -383,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time the extra candidates may take (default: unbounded in practice)")
     e.add_argument("--candidate-min-prob", type=float, help="first-token probability an extra candidate needs")
     e.add_argument("--rebuild", action="store_true", help="rebuild cases even if OUT/cases.json exists")
+    e.add_argument("--generation-cache", help="record generations here (.jsonl or .jsonl.gz) and replay those "
+                   "whose prompt and decoding rules are unchanged: a re-run after a change only runs the "
+                   "model for the rows it touched (latency of replayed rows is the recording's)")
     e.add_argument("--prefix-tokens", type=int)
     e.add_argument("--budget", type=int, help="context token budget")
     e.add_argument("--model")

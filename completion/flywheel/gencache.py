@@ -19,7 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from runtime.backend import Backend, BackendStatus, CancelToken, GenerationRequest, GenerationResult
+from runtime.backend import (Backend, BackendStatus, CancelToken, GenerationCandidate, GenerationRequest,
+                             GenerationResult)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,12 @@ def prompt_key(request: GenerationRequest) -> str:
         parts.append([list(request.members.names), request.members.typed])
     raw = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def _result(data: dict[str, Any]) -> GenerationResult:
+    """A recorded result as the backend returned it (alternatives are recorded as plain dicts)."""
+    alternatives = [GenerationCandidate(**a) for a in data.get("alternatives", [])]
+    return GenerationResult(**{**data, "alternatives": alternatives})
 
 
 class GenerationCache:
@@ -86,7 +93,7 @@ class GenerationCache:
         cached = self._entries.get(key)
         if cached is not None:
             self.hits += 1
-            return GenerationResult(**cached)
+            return _result(cached)
         self.misses += 1
         if self.max_misses is not None and self.misses > self.max_misses:
             raise StaleCache(f"{self.misses} prompts are not in {self.path} (at most {self.max_misses} allowed): "

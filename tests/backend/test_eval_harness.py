@@ -38,11 +38,11 @@ def refund(order, customer):
 '''
 
 
-def run_eval(repo: Path, out: Path, index: Path) -> subprocess.CompletedProcess:
+def run_eval(repo: Path, out: Path, index: Path, *extra: str) -> subprocess.CompletedProcess:
     threads = os.environ.get("TABSTOP_TEST_THREADS", "0")
     cmd = [sys.executable, "-m", "lsp.cli", "--log-level", "info", "eval", str(repo), "--out", str(out),
            "--cases", "3", "--variant", "mid-identifier", "--arms", "in-file:no-heal,in-file:heal",
-           "--candidates", "2", "--max-tokens", "16", "--deadline-ms", "120000", "--threads", threads]
+           "--candidates", "2", "--max-tokens", "16", "--deadline-ms", "120000", "--threads", threads, *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600,
                           env=server_env(TABSTOP_INDEX_DIR=str(index)))
 
@@ -55,7 +55,8 @@ def test_mid_identifier_eval_with_and_without_healing(tmp_path):
     (repo / "shop/checkout.py").write_text(CHECKOUT)
     (repo / "shop/refund.py").write_text(REFUND)
     out = tmp_path / "eval"
-    done = run_eval(repo, out, tmp_path / "index")
+    recording = tmp_path / "generations.jsonl"
+    done = run_eval(repo, out, tmp_path / "index", "--generation-cache", str(recording))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "greedy EM" in done.stdout and "in-file:no-heal vs in-file:heal" in done.stdout
 
@@ -96,3 +97,13 @@ def test_mid_identifier_eval_with_and_without_healing(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert len((out / "results.jsonl").read_text().splitlines()) == len(rows)
     assert "[1/" not in again.stderr  # no progress lines: nothing was run
+
+    # A fresh run with the recording replays every generation (same prompts): the same predictions,
+    # no model request — what makes re-running a benchmark after a ranking change cheap.
+    replay = run_eval(repo, tmp_path / "replay", tmp_path / "index", "--generation-cache", str(recording))
+    assert replay.returncode == 0, replay.stderr[-3000:]
+    cache = json.loads((tmp_path / "replay/summary.json").read_text())["generation_cache"]
+    assert cache["misses"] == 0 and cache["hits"] >= len(rows)
+    replayed = {(r["case_id"], r["arm"]): r["prediction"]
+                for r in map(json.loads, (tmp_path / "replay/results.jsonl").read_text().splitlines())}
+    assert replayed == {(r["case_id"], r["arm"]): r["prediction"] for r in rows}
