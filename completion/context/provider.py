@@ -82,7 +82,7 @@ class RepositoryContext:
         self._window_totals: dict[str, tuple[float, int]] = {}
         self._doc_counts: dict[str, dict[str, int]] = {}
         self._hits: dict[tuple, tuple[float, list]] = {}
-        self._namespaces: dict[str, dict] = {}  # per index root: module namespaces (worker thread only)
+        self._namespaces: dict[str, dict] = {}  # per index root: module namespaces and exports (worker thread only)
         self._doc_windows_cache: dict[str, tuple[str, list[str], list[tuple[int, int, frozenset[str]]]]] = {}
         self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tabstop-context")
         self.last_ms = 0.0

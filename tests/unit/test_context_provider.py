@@ -280,11 +280,14 @@ async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(r
         assert first.member == "tools."
         again = await ctx.gather(request(repo, text + "al"), 400, words)
         assert again.members == first.members and reads.count("app/tools.py") == 1
+        listing = lambda result: "\n".join(f.text for f in result.files if f.path == "app/tools.py")
+        assert "def alpha()" in listing(first) and "def beta()" not in listing(first)
         tools.write_text("def alpha():\n    pass\n\n\ndef beta():\n    pass\n")
         ctx.files_changed([str(tools)])
         assert index.wait_idle(30)
         changed = await ctx.gather(request(repo, text), 400, words)
         assert "beta" in changed.members and reads.count("app/tools.py") == 2
+        assert "def beta()" in listing(changed)  # the remembered listing was read from the old file
         no_module = await ctx.gather(request(repo, "def run(store):\n    store."), 400, words)
         assert no_module.members == frozenset()
     finally:
