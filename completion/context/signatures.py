@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
@@ -154,8 +154,7 @@ class SignatureResolver:
         self.index = index
         self.store = index.store
         self.view = view
-        # module file → (names, ((file, content hash), ...), submodules), and ("exports", language, *files)
-        # → (symbols, stamps, ()): a caller-owned cache across requests
+        # module file → its namespace, ("exports", language, *files) → its exports: see _recall
         self._namespaces = namespaces if namespaces is not None else {}
         self.bindings = {imp.local: _binding(imp, view.language) for imp in view.imports if imp.local}
         self._files_cache: dict[tuple[str, str, str], list[str]] = {}
@@ -335,32 +334,41 @@ class SignatureResolver:
         (inheritance, instance attributes set anywhere), nor do other languages yet (TS `export`
         lists, Go packages spread over files, Rust re-exports are not all indexed as symbols).
         """
+        path = self._python_module_path(qualifier)
+        if path is None:
+            return None
+        # Reading a package's star imports three deep is up to ~25 ms cold; a module's namespace
+        # only changes when one of the files read changes (their content hashes say so) or, for a
+        # package, when a submodule or subpackage comes or goes (two indexed queries to check).
+        submodules = self._submodules(path)
+        found, cached = self._recall(path, submodules)
+        if found:
+            return cached
+        names = set(MODULE_ATTRIBUTES)
+        read: list[str] = []
+        result = frozenset(names | submodules) if self._module_names(path, names, 3, read) else None
+        self._remember(path, result, read, submodules)
+        return result
+
+    def _python_module_path(self, qualifier: str) -> str | None:
+        """The file of the Python module `qualifier` is bound to by an import; None otherwise."""
         imp = self.bindings.get(qualifier)
         if self.view.language != "python" or imp is None:
             return None
         files = self.module_of(imp)
-        if not files:
-            return None
-        path = files[0]
-        submodules = self._submodules(path)
-        cached = self._namespaces.get(path)
-        if cached is not None and cached[2] == submodules and all(self._stamp(p) == h for p, h in cached[1]):
-            return cached[0]
-        names = set(MODULE_ATTRIBUTES)
-        read: list[str] = []
-        result: frozenset[str] | None = None
-        if self._module_names(path, names, 3, read):
-            result = frozenset(names | submodules)
-        # Reading a package's star imports three deep is up to ~25 ms cold; a module's namespace
-        # only changes when one of the files read changes (their content hashes say so) or, for a
-        # package, when a submodule or subpackage comes or goes (two indexed queries to check).
-        self._remember(path, (result, tuple((p, self._stamp(p)) for p in read), submodules))
-        return result
+        return files[0] if files else None
 
-    def _remember(self, key: str | tuple, entry: tuple) -> None:
-        """Into the caller-owned cross-request cache (namespaces, exports), oldest out past 256."""
-        self._namespaces[key] = entry
-        while len(self._namespaces) > 256:
+    # The caller-owned cross-request cache (namespaces, exports): key → (value, ((file, content hash),
+    # ...) of the files it was read from, extra), valid while those hashes and `extra` are unchanged.
+    def _recall(self, key: str | tuple, extra: frozenset[str] = frozenset()) -> tuple[bool, Any]:
+        cached = self._namespaces.get(key)
+        if cached is not None and cached[2] == extra and all(self._stamp(p) == h for p, h in cached[1]):
+            return True, cached[0]
+        return False, None
+
+    def _remember(self, key: str | tuple, value: Any, read: Iterable[str], extra: frozenset[str] = frozenset()) -> None:
+        self._namespaces[key] = (value, tuple((p, self._stamp(p)) for p in read), extra)
+        while len(self._namespaces) > 256:  # oldest out
             self._namespaces.pop(next(iter(self._namespaces)))
 
     def _submodules(self, path: str) -> frozenset[str]:
@@ -383,7 +391,7 @@ class SignatureResolver:
         names = self.namespace(qualifier)
         if names is None:
             return None
-        inside = self._inside_package(self.module_of(self.bindings[qualifier])[0])
+        inside = self._inside_package(self._python_module_path(qualifier) or "")
         written = self._writes_underscore_member(qualifier)
 
         def offered(name: str) -> bool:
@@ -459,9 +467,9 @@ class SignatureResolver:
         package's re-exports cost ~8 ms to follow on the dev benchmark's repositories, on the
         first `mod.` of every file."""
         key = ("exports", self.view.language, *files[:6])
-        cached = self._namespaces.get(key)
-        if cached is not None and all(self._stamp(p) == h for p, h in cached[1]):
-            return list(cached[0])
+        found, cached = self._recall(key)
+        if found:
+            return list(cached)
         out: list[Symbol] = []
         seen: set[str] = set()
         read: set[str] = set(files[:6])
@@ -487,7 +495,7 @@ class SignatureResolver:
                     targets = self.module_files(imp.module, imp.name, current=path)
                     read.update(targets[:8])
                     take([s for _, s in self.find(targets, imp.name, hops=0)[:1]])
-        self._remember(key, (tuple(out), tuple((p, self._stamp(p)) for p in sorted(read)), frozenset()))
+        self._remember(key, tuple(out), sorted(read))
         return out
 
     def module_listing(self, imp: Import, qualifier: str, score: float) -> Candidate | None:

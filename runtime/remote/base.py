@@ -4,8 +4,8 @@ A concrete backend (llamacpp_server, openai, ollama) only says which path to
 POST, what body to send, and how to read one streamed message into a `Chunk`.
 
 Token healing on a server: a remote server cannot be told "the first tokens must
-spell `sel`" (llama.cpp could with a grammar, OpenAI-compatible servers and
-Ollama cannot), so we do it on the client: send the prompt cut before the partial
+spell `sel`" (llama.cpp could with a grammar, which is sent only with a member rule:
+`member_grammar`; OpenAI-compatible servers and Ollama cannot), so we do it on the client: send the prompt cut before the partial
 word and accept the stream only while it agrees with the cut text. If the model
 goes elsewhere, we close that stream and ask once more with the uncut prompt (no
 healing) — the same answer the server would have given without healing, one
@@ -27,6 +27,7 @@ from typing import Any
 from runtime.backend import BackendStatus, CancelToken, GenerationRequest, GenerationResult, Prompt
 from runtime.config import RemoteSettings
 from runtime.errors import RemoteConfigError, RemoteError, RemoteStreamError
+from runtime.members import gbnf
 from runtime.remote.security import Redactor, check_url, resolve_api_key, secrets_of
 from runtime.remote.transport import DeadlineReached, Event, Transport
 
@@ -114,6 +115,14 @@ class RemoteBackend:
         raise NotImplementedError
 
     probe_path = ""
+
+    # -- shared by the bodies of servers that take a GBNF `grammar` ----------------------------
+    def member_grammar(self, request: GenerationRequest, healed: bool) -> str | None:
+        """The member rule as GBNF (runtime/members.py) when there is one and `remote.grammar` is on;
+        a healed request's grammar starts with the healed text the server must reproduce."""
+        if not self.settings.grammar or request.members is None:
+            return None
+        return gbnf(request.members, request.prompt.heal if healed else "")
 
     # -- Backend protocol --------------------------------------------------------------------
     @property

@@ -23,7 +23,6 @@ import math
 from typing import Any
 
 from runtime.backend import GenerationRequest
-from runtime.members import gbnf
 from runtime.remote.base import Chunk, RemoteBackend, floats
 from runtime.remote.transport import Event
 
@@ -52,8 +51,9 @@ class LlamaCppServerBackend(RemoteBackend):
         }
         if s.logprobs:
             body["n_probs"] = 1
-        if s.grammar and request.members is not None:
-            body["grammar"] = gbnf(request.members, p.heal if healed else "")
+        grammar = self.member_grammar(request, healed)
+        if grammar is not None:
+            body["grammar"] = grammar
         if s.infill:
             # The healed text goes back where it was cut from: the typed middle, else the prefix.
             unheal = "" if healed else p.heal

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.backend import GenerationRequest
-from runtime.members import gbnf
 from runtime.remote.base import Chunk, RemoteBackend, floats
 from runtime.remote.transport import Event
 
@@ -73,8 +72,9 @@ class OpenAIBackend(RemoteBackend):
         if not s.strict_openai:
             body["skip_special_tokens"] = False
             body["repeat_penalty"] = 1.0  # llama-cpp-python defaults to 1.1; code must repeat its own names
-            if s.grammar and request.members is not None:
-                body["grammar"] = gbnf(request.members, p.heal if healed else "")
+            grammar = self.member_grammar(request, healed)
+            if grammar is not None:
+                body["grammar"] = grammar
         return body
 
     def parse(self, event: Event) -> Chunk:
