@@ -42,6 +42,7 @@ INDEX_DIR_ENV = "TABSTOP_INDEX_DIR"
 # and `busy()` pauses indexing outright while a request gathers context.
 INDEX_NICE = 10
 BUFFER_DEBOUNCE_S = 0.4
+EXTRACTION_META = "extraction_version"  # meta key: languages.extraction_version() of the code that wrote the rows
 SCAN_COMMIT_S = 0.25  # a scan commits its batch this often (what a kill -9 can cost)
 
 
@@ -251,6 +252,12 @@ class RepoIndex:
         t0 = time.perf_counter()
         stats = ScanStats()
         self.ignore = IgnoreRules(self.root, self.rules.exclude)
+        version = languages.extraction_version()
+        if self.store.meta(EXTRACTION_META) != version:
+            stale = self.store.mark_all_stale(EXTRACTION_META, version)
+            if stale:
+                log.info("index %s: built by another version of the extraction code: re-reading its %d files",
+                         self.root.name, stale)
         self.on_progress("begin", f"Indexing {self.root.name}", 0)
         expected = self.store.file_count()  # last time's count: a guess for the percentage
         seen: set[str] = set()

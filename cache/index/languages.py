@@ -7,7 +7,9 @@ indexed as plain-text windows only.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
+import importlib.metadata
 import logging
 from pathlib import Path
 
@@ -29,6 +31,36 @@ GRAMMARS: dict[str, tuple[str, str, str]] = {
     "c": ("tree_sitter_c", "language", "c"),
     "cpp": ("tree_sitter_cpp", "language", "cpp"),
 }
+
+
+# The code that decides what a file's rows hold (symbols, imports, windows): when any of it changes, rows
+# written by the old code are stale even though the file is not (see `extraction_version`).
+EXTRACTION_SOURCES = ("extract.py", "imports.py", "windows.py", "tokens.py", "languages.py")
+
+
+@functools.lru_cache(maxsize=1)
+def extraction_version() -> str:
+    """A digest of the extraction code, the query files and the grammar versions.
+
+    The index reuses a file's rows while the file's size/mtime/hash are unchanged; without
+    this, an index built by an older Tabstop would keep its old symbols and imports forever
+    (a re-export query added later never reached files that did not change). Digesting the
+    sources rather than keeping a hand-bumped number means no change can forget to bump it.
+    """
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in [*(here / name for name in EXTRACTION_SOURCES), *sorted(QUERIES.glob("*.scm"))]:
+        h.update(path.name.encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:  # (an installed copy without one of them: still a stable digest)
+            h.update(b"missing")
+    for dist in sorted({"tree-sitter", *(m.replace("_", "-") for m, _, _ in GRAMMARS.values())}):
+        try:
+            h.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{dist}=none".encode())
+    return h.hexdigest()[:16]
 
 
 def supported(language: str) -> bool:

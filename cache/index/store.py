@@ -222,6 +222,15 @@ class IndexStore:
             db.execute("DELETE FROM imports WHERE file_id = ?", (fid,))
             db.execute("DELETE FROM files WHERE id = ?", (fid,))
 
+    def mark_all_stale(self, meta_key: str, meta_value: str) -> int:
+        """Make every file's rows look out of date (so the next scan re-reads each file) and record
+        why in `meta`, in one transaction: a scan killed half-way still re-reads the rest next time."""
+        db = self.conn()
+        with self._tx(db):
+            n = db.execute("UPDATE files SET hash = '', mtime_ns = -1").rowcount
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (meta_key, meta_value))
+        return n
+
     def set_meta(self, key: str, value: str) -> None:
         db = self.conn()
         with self._tx(db):

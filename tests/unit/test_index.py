@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cache.index.indexer import RepoIndex
+from cache.index.indexer import EXTRACTION_META, RepoIndex
+from cache.index.languages import extraction_version
 from cache.index.scan import ScanRules
 from completion.languages import language_for
 
@@ -124,6 +125,30 @@ def test_restart_reuses_the_index(repo: Path, tmp_path: Path):
         assert "nested_kept_v2" in names(second)
     finally:
         second.close()
+
+
+def test_index_from_older_extraction_code_is_read_again(repo: Path, tmp_path: Path):
+    """Unchanged files are reused only while the code that extracted them is the same: rows written
+    by an older extractor (here: one that found no imports) are replaced on the next start."""
+    db = tmp_path / "i.sqlite"
+    first = open_index(repo, db)
+    conn = first.store.conn()
+    with conn:
+        conn.execute("DELETE FROM imports")
+        conn.execute("UPDATE meta SET value = 'older' WHERE key = ?", (EXTRACTION_META,))
+    first.close()
+    second = open_index(repo, db)
+    try:
+        assert second.last_scan.parsed == 4 and second.last_scan.unchanged == 0
+        assert [i.name for i in second.store.imports_of("pkg/app.py")] == ["User", "make_user"]
+        assert second.store.meta(EXTRACTION_META) == extraction_version()
+    finally:
+        second.close()
+    third = open_index(repo, db)  # and once current, nothing is read again
+    try:
+        assert third.last_scan.parsed == 0 and third.last_scan.unchanged == 4
+    finally:
+        third.close()
 
 
 def test_gitignore_change_applies_on_rescan(repo: Path, tmp_path: Path):
