@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
-from completion.context import resolve
+from completion.context import classes, resolve
 from completion.context.candidates import Candidate
 from completion.context.render import base_names, render_listing, render_skeleton, render_symbol
 
@@ -44,6 +44,7 @@ MODULE_ATTRIBUTES = frozenset({"__name__", "__file__", "__doc__", "__path__", "_
 # and outweighed the real member: `click.echo(...)` became `click.__name__ = "cli"` (dev benchmark).
 RARELY_WRITTEN = MODULE_ATTRIBUTES | {"__init__", "__main__"}
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
+_INTERFACE = re.compile(r"\s*(?:export\s+)?(?:declare\s+)?interface\b")
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
 
@@ -390,7 +391,7 @@ class SignatureResolver:
         was out. Typing `_` lifts the rule (runtime/members.py: no name starts with what is typed)."""
         names = self.namespace(qualifier)
         if names is None:
-            return None
+            return self.instance_names(qualifier)
         inside = self._inside_package(self._python_module_path(qualifier) or "")
         written = self._writes_underscore_member(qualifier)
 
@@ -402,6 +403,52 @@ class SignatureResolver:
             return inside and _private(name)
 
         return frozenset(n for n in names if offered(n))
+
+    def instance_names(self, qualifier: str) -> frozenset[str] | None:
+        """TypeScript: the public instance members of the class `qualifier` holds an instance of — an
+        imported `export const focusManager = new FocusManager()`, or a variable constructed or
+        annotated before the cursor (`const c = new QueryClient()`, `c: QueryClient`) — with its
+        bases' (completion/context/classes.py); None when that is not a class of this repository
+        or its members cannot all be known. (`focusManager.` had been completed `setOnline(true)`,
+        a member of the other manager, and `mockReturnValue(true)`.)"""
+        if self.view.language not in classes.TS_LANGUAGES or qualifier in ("this", "super"):
+            return None
+        imp = self.bindings.get(qualifier)
+        if imp is not None:
+            if imp.name in ("", "*", "default"):
+                return None  # a module namespace or a default export: not an instance we can name
+            found = [c for path, sym in self.resolve_import(imp) for c in self.constructed_class(path, sym, new=True)]
+        else:
+            found = self.resolve_type_of(qualifier)
+        found = [(path, sym) for path, sym in found[:1] if sym.kind == "class"]
+        if not found:
+            return None
+        names = self._class_members(*found[0], depth=5)
+        return frozenset(names | classes.OBJECT_MEMBERS) if names is not None else None
+
+    def _class_members(self, path: str, cls: Symbol, depth: int) -> set[str] | None:
+        """A TS class's public instance member names and its bases', or None if any cannot be known.
+        (Not cached across requests: a few indexed reads per base, ~1 ms.)"""
+        mates = self.symbols_of(path)
+        if any(s.name == cls.name and s.kind == "type" and _INTERFACE.match(s.signature) for s in mates):
+            return None  # declaration merging: the interface adds members the class does not declare
+        names = classes.public_members([s for s in mates if s.parent == cls.name])
+        base = classes.extends_of(cls.signature)
+        if names is None or base is None or not base:
+            return names
+        if depth <= 0:
+            return None
+        found = [(path, s) for s in mates if s.name == base and not s.parent and s.kind == "class"]
+        if not found:
+            for imp in self.store.imports_of(path):
+                if imp.local == base.split(".")[0] and imp.name not in ("", "*") and "." not in base:
+                    found = self.find(self.module_files(imp.module, imp.name, current=path), imp.name)
+                    break
+        found = [(p, s) for p, s in found if s.kind == "class"][:1]
+        if not found:
+            return None  # a base outside the repository (or not a class we can read)
+        inherited = self._class_members(*found[0], depth - 1)
+        return None if inherited is None else names | inherited
 
     def _writes_underscore_member(self, qualifier: str) -> bool:
         """Does the text before the cursor write `qualifier._…` outside an import line
@@ -520,11 +567,12 @@ class SignatureResolver:
         return Candidate(key=f"mod|{files[0]}", kind="signature", path=files[0], text=text, score=round(score, 4),
                          source="module")
 
-    def constructed_class(self, path: str, symbol: Symbol) -> list[tuple[str, Symbol]]:
+    def constructed_class(self, path: str, symbol: Symbol, new: bool = False) -> list[tuple[str, Symbol]]:
         """An imported instance (`export const onlineManager = new OnlineManager()`): its class, when the
-        same file defines it (what `onlineManager.` offers are that class's members)."""
+        same file defines it (what `onlineManager.` offers are that class's members). `new`: only a
+        construction with `new` counts (`x = Manager()` may be a factory returning anything)."""
         m = _CONSTRUCTED.search(symbol.signature)
-        if symbol.kind != "variable" or m is None:
+        if symbol.kind != "variable" or m is None or (new and "new" not in m.group(0)):
             return []
         return [(path, s) for s in self.symbols_of(path) if s.name == m.group(1) and s.kind in CONTAINER_KINDS][:1]
 

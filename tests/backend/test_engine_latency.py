@@ -3,6 +3,7 @@ typed-middle prompt reuse, deadlines and prefetch."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import replace
 
@@ -231,3 +232,43 @@ def test_automatic_requests_generate_only_what_fits_the_latency_budget(local_bac
     assert auto.info.generated_tokens <= 12  # 300 ms leaves nothing above the floor
     invoked = asyncio.run(e.complete(request(doc, len(doc), rid="b", trigger="invoked")))
     assert invoked.info.generated_tokens > 12  # the user asked: the full length
+
+
+def test_a_typescript_instance_holds_the_completion_to_its_class_members(local_backend, tmp_path, monkeypatch):
+    """`focus.` where `focus` is an imported `new FocusTracker()`: the class's public members and its
+    base's reach the backend as the member rule, and the name written is one of them (the line above
+    invites `setOnline`, a member of the other tracker)."""
+    sent = []
+    generate = local_backend.generate
+
+    async def spy(request, cancel):
+        sent.append(request)
+        return await generate(request, cancel)
+
+    monkeypatch.setattr(local_backend, "generate", spy)
+    root = tmp_path / "web"
+    (root / "state").mkdir(parents=True)
+    (root / "state/base.ts").write_text(
+        "export class Emitter {\n  protected listeners: Array<() => void> = [];\n"
+        "  subscribe(fn: () => void): () => void { return () => {}; }\n}\n")
+    (root / "state/focus.ts").write_text(
+        "import { Emitter } from './base';\n\nexport class FocusTracker extends Emitter {\n"
+        "  setFocused(focused?: boolean): void {}\n  isFocused(): boolean { return true; }\n"
+        "  private refresh(): void {}\n}\n\nexport const focus = new FocusTracker();\n")
+    (root / "state/online.ts").write_text(
+        "export class OnlineTracker {\n  setOnline(online: boolean): void {}\n}\n\n"
+        "export const online = new OnlineTracker();\n")
+    path = root / "app.ts"
+    text = ("import { focus } from './state/focus';\nimport { online } from './state/online';\n\n"
+            "export function reset(): void {\n  online.setOnline(true);\n  focus.")
+    e, ctx, inner = engine_with_context(local_backend, root, tmp_path)
+    try:
+        result = asyncio.run(e.complete(Request(uri=path.as_uri(), text=text, offset=len(text), language="typescript",
+                                                path=str(path), trigger="invoked", request_id="a",
+                                                workspace_folders=(str(root),))))
+        names = set(sent[-1].members.names)
+        assert {"setFocused", "isFocused", "subscribe"} <= names
+        assert not names & {"setOnline", "refresh", "listeners", "constructor"}
+        assert result.items and re.match(r"\w+", result.items[0].text).group(0) in names
+    finally:
+        inner.close()

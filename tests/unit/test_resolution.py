@@ -57,6 +57,26 @@ FILES = {
     ),
     "pkg/lazy.py": "def __getattr__(name):\n    return name\n",
     "pkg/starry.py": "from os.path import *\n\ndef own():\n    pass\n",
+    "web/state/base.ts": (
+        "export class Emitter<T extends Function> {\n  protected listeners = new Set<T>();\n"
+        "  subscribe(fn: T): () => void { return () => {}; }\n  static create(): Emitter<any> { return new Emitter(); }\n"
+        "  private drop(): void {}\n}\n"
+    ),
+    "web/state/session.ts": (
+        "import { Emitter } from './base';\n\nexport class Session extends Emitter<() => void> {\n  readonly id = 1;\n"
+        "  #secret = 2;\n  constructor(public user: string, private token: string) { super(); }\n"
+        "  get active(): boolean { return true; }\n  protected refresh(): void {}\n  close(): void {}\n}\n"
+        "export const session = new Session('a', 'b');\nexport const made = makeSession();\n"
+    ),
+    "web/state/index.ts": "export { session, Session, made } from './session';\nexport { remote } from './remote';\n",
+    "web/state/remote.ts": (
+        "import { EventEmitter } from 'events';\n\nexport class Remote extends EventEmitter {\n  ping(): void {}\n}\n"
+        "export const remote = new Remote();\n"
+    ),
+    "web/state/merged.ts": (
+        "export interface Merged {\n  extra(): void;\n}\nexport class Merged {\n  own(): void {}\n}\n"
+        "export const merged = new Merged();\n"
+    ),
     "web/state/manager.ts": (
         "class Manager {\n  isOnline(): boolean { return true; }\n  setOnline(on: boolean): void {}\n}\n"
         "export const manager = new Manager();\n"
@@ -254,3 +274,29 @@ def test_listing_lines_are_one_line_headers_cut_inside_the_parameter_list():
     assert line("def pair(a: int) -> tuple[int, int]:") == "def pair(a: int) -> tuple[int, int]: ..."
     assert line("export function sleep(ms: number): Promise<void> {", "typescript") == \
         "export function sleep(ms: number): Promise<void> { ... }"
+
+
+SESSION_MEMBERS = {"id", "user", "active", "close", "subscribe"}
+
+
+@pytest.mark.parametrize("text", [
+    "import { session } from './state';\n\nsession.",  # through the barrel's re-export
+    "import { Session } from './state/session';\n\nfunction f() {\n  const s = new Session('a', 'b');\n  s.",
+    "import { Session } from './state/session';\n\nfunction f(s: Session) {\n  s.",
+])
+def test_a_typescript_instance_offers_the_public_members_of_its_class_and_bases(index, text):
+    from completion.context.classes import OBJECT_MEMBERS
+    qualifier = text.rsplit("\n", 1)[-1].strip().rstrip(".")
+    names = member_names(index, "web/app.ts", text, qualifier)
+    assert names == frozenset(SESSION_MEMBERS | OBJECT_MEMBERS)  # not refresh/token/#secret/create/drop/listeners
+
+
+@pytest.mark.parametrize("rel,text,qualifier", [
+    ("web/app.ts", "import { remote } from './state';\n\nremote.", "remote"),  # a base outside the repository
+    ("web/app.ts", "import { merged } from './state/merged';\n\nmerged.", "merged"),  # merged with an interface
+    ("web/app.ts", "import { made } from './state';\n\nmade.", "made"),  # a factory's result: any shape
+    ("web/app.ts", "import { Session } from './state/session';\n\nSession.", "Session"),  # the class, not an instance
+    ("web/app.js", "import { session } from './state';\n\nsession.", "session"),  # JS: fields come by assignment
+])
+def test_instances_whose_members_cannot_all_be_known_get_no_rule(index, rel, text, qualifier):
+    assert member_names(index, rel, text, qualifier) is None
