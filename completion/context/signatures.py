@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
-from completion.context import classes, resolve
+from completion.context import classes, esmodules, resolve
 from completion.context.candidates import Candidate
 from completion.context.render import base_names, render_listing, render_skeleton, render_symbol
 
@@ -28,6 +28,7 @@ _IMPORT_LINE = re.compile(r"[ \t]*(?:from|import)[ \t]")  # matched at a line's 
 _MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
+ES_LANGUAGES = ("javascript", "javascriptreact", "typescript", "typescriptreact")
 STAR_REEXPORTS = ("python", "javascript", "javascriptreact", "typescript", "typescriptreact")
 LINES_ABOVE = 8
 MAX_REFS = 16
@@ -331,10 +332,14 @@ class SignatureResolver:
 
         Only Python modules of this repository qualify: a module's attributes are its top-level
         definitions and the names it imports, and nothing else (no `__getattr__`, no star import
-        from outside the index); a package adds its submodule files. Classes do not qualify
-        (inheritance, instance attributes set anywhere), nor do other languages yet (TS `export`
-        lists, Go packages spread over files, Rust re-exports are not all indexed as symbols).
+        from outside the index); a package adds its submodule files. So do JS/TS modules bound
+        by `import * as ns` (their export statements, completion/context/esmodules.py). Python
+        classes do not qualify (inheritance, instance attributes set anywhere; TS instances are
+        `instance_names`), nor do other languages yet (Go packages spread over files, Rust
+        re-exports are not all indexed as symbols).
         """
+        if self.view.language in ES_LANGUAGES:
+            return self._es_namespace(qualifier)
         path = self._python_module_path(qualifier)
         if path is None:
             return None
@@ -350,6 +355,39 @@ class SignatureResolver:
         result = frozenset(names | submodules) if self._module_names(path, names, 3, read) else None
         self._remember(path, result, read, submodules)
         return result
+
+    def _es_namespace(self, qualifier: str) -> frozenset[str] | None:
+        """`import * as ns from './mod'`: the names mod's export statements give it (and those of the
+        modules it `export *`s from, three deep), remembered until a file read for them changes."""
+        imp = self.bindings.get(qualifier)
+        if imp is None or imp.name != "":
+            return None
+        files = self.module_files(imp.module, "")
+        if not files:
+            return None
+        found, cached = self._recall(("es", files[0]))
+        if found:
+            return cached
+        names: set[str] = set()
+        read: list[str] = []
+        result = frozenset(names) if self._es_module_names(files[0], names, 3, read) else None
+        self._remember(("es", files[0]), result, read)
+        return result
+
+    def _es_module_names(self, path: str, names: set[str], star_hops: int, read: list[str]) -> bool:
+        read.append(path)
+        lines = self.index.read_lines(path)
+        exports = esmodules.es_exports("\n".join(lines)) if lines is not None else None
+        if exports is None:
+            return False
+        names |= exports.names
+        for spec in exports.star_from:
+            targets = self.module_files(spec, "*", current=path)
+            theirs: set[str] = set()
+            if star_hops <= 0 or not targets or not self._es_module_names(targets[0], theirs, star_hops - 1, read):
+                return False
+            names |= theirs - {"default"}  # `export *` passes on every name but the default export
+        return True
 
     def _python_module_path(self, qualifier: str) -> str | None:
         """The file of the Python module `qualifier` is bound to by an import; None otherwise."""

@@ -77,6 +77,9 @@ FILES = {
         "export interface Merged {\n  extra(): void;\n}\nexport class Merged {\n  own(): void {}\n}\n"
         "export const merged = new Merged();\n"
     ),
+    "web/legacy.js": "function legacy() {}\nmodule.exports = { legacy };\n",
+    "web/lib/parts.ts": "export const partA = 1, partB = 2;\nexport default function main() {}\n",
+    "web/lib/all.ts": "export * from './parts';\nexport { formatMoney as money } from './money';\n",
     "web/state/manager.ts": (
         "class Manager {\n  isOnline(): boolean { return true; }\n  setOnline(on: boolean): void {}\n}\n"
         "export const manager = new Manager();\n"
@@ -219,7 +222,7 @@ def test_an_open_ended_namespace_is_not_claimed(index):
     assert namespace(index, "app.py", "import pkg.starry as starry\n\nstarry.", "starry") is None  # * from outside
     assert namespace(index, "app.py", "import numpy as np\n\nnp.", "np") is None
     assert namespace(index, "app.py", "from pkg.store.users import UserStore\n\nUserStore.", "UserStore") is None
-    assert namespace(index, "web/app.ts", "import * as m from './lib';\n\nm.", "m") is None
+    assert namespace(index, "web/app.js", "import * as m from './legacy';\n\nm.", "m") is None  # CommonJS
 
 
 def test_bodies_are_not_included(index):
@@ -300,3 +303,12 @@ def test_a_typescript_instance_offers_the_public_members_of_its_class_and_bases(
 ])
 def test_instances_whose_members_cannot_all_be_known_get_no_rule(index, rel, text, qualifier):
     assert member_names(index, rel, text, qualifier) is None
+
+
+def test_a_js_module_namespace_is_what_its_export_statements_name(index):
+    barrel = member_names(index, "web/app.ts", "import * as lib from './lib';\n\nlib.", "lib")
+    assert barrel == {"formatMoney", "parseIsoDate"}  # `export {…} from` and `export * from`
+    star = member_names(index, "web/app.ts", "import * as all from './lib/all';\n\nall.", "all")
+    assert star == {"partA", "partB", "money"}  # both declarators; `export *` passes on no default
+    assert member_names(index, "web/app.js", "import * as legacy from './legacy';\n\nlegacy.", "legacy") is None
+    assert member_names(index, "web/app.ts", "import lib from './lib';\n\nlib.", "lib") is None  # a default import
