@@ -363,15 +363,16 @@ class SignatureResolver:
         if imp is None or imp.name != "":
             return None
         files = self.module_files(imp.module, "")
-        if not files:
-            return None
-        found, cached = self._recall(("es", files[0]))
+        return self._es_file_names(files[0]) if files else None
+
+    def _es_file_names(self, path: str) -> frozenset[str] | None:
+        found, cached = self._recall(("es", path))
         if found:
             return cached
         names: set[str] = set()
         read: list[str] = []
-        result = frozenset(names) if self._es_module_names(files[0], names, 3, read) else None
-        self._remember(("es", files[0]), result, read)
+        result = frozenset(names) if self._es_module_names(path, names, 3, read) else None
+        self._remember(("es", path), result, read)
         return result
 
     def _es_module_names(self, path: str, names: set[str], star_hops: int, read: list[str]) -> bool:
@@ -532,14 +533,16 @@ class SignatureResolver:
                 names.add(imp.local.split(".")[0])
         return True
 
-    def _exported(self, symbol: Symbol) -> bool:
+    def _exported(self, symbol: Symbol, es_names: frozenset[str] | None = None) -> bool:
         if symbol.parent or symbol.kind not in ("class", "function", "variable", "type") or symbol.name.startswith("_"):
             return False
         lang = self.view.language
         if lang == "go":
             return symbol.name[:1].isupper()
-        if lang in STAR_REEXPORTS and lang != "python":
-            return symbol.signature.lstrip().startswith("export")
+        if lang in ES_LANGUAGES:
+            # The index's signature starts at the declaration (`class A`), not at its `export`: the
+            # module's export statements say what it exports (a barrel's imports are not exports).
+            return es_names is not None and symbol.name in es_names
         if lang == "rust":
             return symbol.signature.lstrip().startswith("pub")
         return True
@@ -559,9 +562,11 @@ class SignatureResolver:
         seen: set[str] = set()
         read: set[str] = set(files[:6])
 
+        es_names = self._es_file_names(files[0]) if files and self.view.language in ES_LANGUAGES else None
+
         def take(symbols: Sequence[Symbol]) -> None:
             for sym in symbols:
-                if self._exported(sym) and sym.name not in seen:
+                if self._exported(sym, es_names) and sym.name not in seen:
                     seen.add(sym.name)
                     out.append(sym)
 

@@ -34,7 +34,10 @@ FILES = {
     "lib/mathx.h": "int clamp_value(int v, int lo, int hi);\n",
     "pkg/api/__init__.py": "from .core import *\n",
     "pkg/api/core.py": "def open_session(url: str, timeout: float = 5.0):\n    return None\n",
-    "web/lib/index.ts": "export { formatMoney } from './money';\nexport * from './dates';\n",
+    "web/lib/index.ts": (
+        "import { helperOnly } from './helpers';\nexport { formatMoney } from './money';\nexport * from './dates';\n"
+    ),
+    "web/lib/helpers.ts": "export function helperOnly(): void {}\n",
     "web/lib/money.ts": "export function formatMoney(cents: number, currency: string): string { return ''; }\n",
     "web/lib/dates.ts": "export function parseIsoDate(text: string): Date { return new Date(text); }\n",
     "lib/widget.hpp": "class Widget {\n public:\n  int resize(int w, int h);\n};\n",
@@ -312,3 +315,9 @@ def test_a_js_module_namespace_is_what_its_export_statements_name(index):
     assert star == {"partA", "partB", "money"}  # both declarators; `export *` passes on no default
     assert member_names(index, "web/app.js", "import * as legacy from './legacy';\n\nlegacy.", "legacy") is None
     assert member_names(index, "web/app.ts", "import lib from './lib';\n\nlib.", "lib") is None  # a default import
+
+
+def test_a_js_module_namespace_lists_its_exports_not_its_imports(index):
+    out = context_for(index, "web/app.ts", "import * as lib from './lib';\n\nlib.")
+    assert "formatMoney(cents: number, currency: string): string" in out and "parseIsoDate(text: string)" in out
+    assert "helperOnly" not in out  # the barrel imports it but does not export it
