@@ -155,19 +155,21 @@ def extract(text: str, language: str) -> FileExtract:
         if kind is None or not caps.get("name"):
             continue
         node = _widen(caps[f"definition.{kind}"][0])
-        name_node = caps["name"][0]
-        raw_name = _text(source, name_node.start_byte, name_node.end_byte)
-        qualifier, _, name = raw_name.rpartition("::")
-        if kind == "impl":
-            name = re.sub(r"<.*", "", raw_name).strip()
-            qualifier = ""
-        defs.append((kind, node, name, qualifier.rsplit("::", 1)[-1]))
+        # One name per definition, except a declaration of several variables (`const a = 1, b = 2`,
+        # Go's `const X, Y = 1, 2`): each is a name of the module.
+        for name_node in caps["name"] if kind == "variable" else caps["name"][:1]:
+            raw_name = _text(source, name_node.start_byte, name_node.end_byte)
+            qualifier, _, name = raw_name.rpartition("::")
+            if kind == "impl":
+                name = re.sub(r"<.*", "", raw_name).strip()
+                qualifier = ""
+            defs.append((kind, node, name, qualifier.rsplit("::", 1)[-1]))
     # One symbol per node: a function beats the generic variable pattern that also matched it.
     defs.sort(key=lambda d: (d[1].start_byte, -d[1].end_byte, _PRIORITY.get(d[0], 9)))
     containers = {(n.start_byte, n.end_byte): name for kind, n, name, _q in defs if kind in CONTAINERS}
     symbols: list[Symbol] = []
     seen: set[tuple[str, str, str]] = set()
-    seen_nodes: set[tuple[int, int]] = set()
+    seen_nodes: set[tuple[int, int, str]] = set()  # (span, name): several variables may share a declaration
     for kind, node, name, qualifier in defs:
         parent, in_function = _parent(node, containers, kind)
         if language == "go" and kind == "method":
@@ -179,7 +181,7 @@ def extract(text: str, language: str) -> FileExtract:
         if kind == "function" and parent:
             kind = "method"
         key = (kind if kind != "field" else "field", parent, name)
-        span = (node.start_byte, node.end_byte)
+        span = (node.start_byte, node.end_byte, name)
         if key in seen or (kind != "field" and span in seen_nodes):
             continue
         seen.add(key)
@@ -188,7 +190,7 @@ def extract(text: str, language: str) -> FileExtract:
             signature = _text(source, node.start_byte, node.end_byte).splitlines()[0][:160]
         else:
             signature = _signature(source, node, kind)
-            if node.type == "type_spec":
+            if node.type in ("type_spec", "type_alias"):
                 signature = "type " + signature
         doc = _python_doc(source, node) if language == "python" else _comment_doc(source, node)
         symbols.append(Symbol(name, kind, parent, signature, doc, node.start_point[0], node.end_point[0]))

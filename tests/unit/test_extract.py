@@ -74,6 +74,18 @@ def test_go():
     assert r.imports == (Import("fmt", "", "fmt", 1), Import("example.com/app/util", "", "u", 1))
 
 
+def test_every_name_a_declaration_binds_is_a_symbol():
+    """`const X, Y`, grouped `var (...)`, an iota block, a type alias (Go); `const a = 1, b = 2` (TS): a
+    package's names must all be there for the member rule to vouch for them."""
+    go = extract("package u\nconst (\n  ModeA = iota\n  ModeB\n)\nconst X, Y = 1, Z\n"
+                 "var (\n  Cache = map[string]int{}\n  Hits, Misses int\n)\ntype Alias = Pair\n"
+                 "type Pair struct{ A, B int }\n", "go")
+    assert [s.name for s in go.symbols] == ["ModeA", "ModeB", "X", "Y", "Cache", "Hits", "Misses", "Alias", "Pair"]
+    assert by_name(go, "Alias").signature == "type Alias = Pair"
+    ts = extract("export const partA = 1, partB = 2;\nconst f = () => 1;\n", "typescript")
+    assert [(s.name, s.kind) for s in ts.symbols] == [("partA", "variable"), ("partB", "variable"), ("f", "function")]
+
+
 def test_rust():
     r = extract("use crate::util::{helper, Thing as T};\npub struct Point { pub x: i32 }\n"
                 "impl Point {\n    /// Makes a point.\n    pub fn new(x: i32) -> Self { Point { x } }\n}\n"
