@@ -10,6 +10,7 @@ with a lower score: they are what the model is likely to call next.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -34,6 +35,7 @@ LINES_ABOVE = 8
 MAX_REFS = 16
 MAX_IMPORTED = 12
 IMPORTED_SCORE = 0.15  # imported names not near the cursor: fill what budget the rest leaves
+GO_PACKAGE_FILES = 64  # a Go package folder with more files than this gets no member rule (cost per request)
 LISTING_ENTRIES = 24  # definitions in a module listing (`mod.|`)
 LISTING_CHARS = 700  # ~200 tokens: what the budget leaves signatures after the analogy share
 # Attributes every Python module has, defined by the import system rather than by the file.
@@ -333,13 +335,16 @@ class SignatureResolver:
         Only Python modules of this repository qualify: a module's attributes are its top-level
         definitions and the names it imports, and nothing else (no `__getattr__`, no star import
         from outside the index); a package adds its submodule files. So do JS/TS modules bound
-        by `import * as ns` (their export statements, completion/context/esmodules.py). Python
+        by `import * as ns` (their export statements, completion/context/esmodules.py), and Go
+        packages of this module (every exported top-level name of the folder's files). Python
         classes do not qualify (inheritance, instance attributes set anywhere; TS instances are
-        `instance_names`), nor do other languages yet (Go packages spread over files, Rust
-        re-exports are not all indexed as symbols).
+        `instance_names`), nor do other languages yet (Rust re-exports are not all indexed as
+        symbols; Java classes inherit).
         """
         if self.view.language in ES_LANGUAGES:
             return self._es_namespace(qualifier)
+        if self.view.language == "go":
+            return self._go_namespace(qualifier)
         path = self._python_module_path(qualifier)
         if path is None:
             return None
@@ -364,6 +369,49 @@ class SignatureResolver:
             return None
         files = self.module_files(imp.module, "")
         return self._es_file_names(files[0]) if files else None
+
+    def _go_namespace(self, qualifier: str) -> frozenset[str] | None:
+        """`pkg.|` for a package of this Go module: the exported top-level names of every non-test
+        `.go` file in its folder. Only for an import path under the `module` line of the go.mod
+        above the cursor's file (a stdlib or third-party package whose path merely ends like a
+        folder here is not this folder), and only when every such file on disk is indexed (a
+        generated or oversized file the index skips would take its names with it)."""
+        imp = self.bindings.get(qualifier)
+        if imp is None or imp.name != "":
+            return None
+        found = self._go_module()
+        if found is None:
+            return None
+        mod_dir, module = found
+        if imp.module != module and not imp.module.startswith(module + "/"):
+            return None
+        folder = "/".join(p for p in (mod_dir, imp.module[len(module):].strip("/")) if p)
+        try:
+            on_disk = {f"{folder}/{n}" if folder else n for n in os.listdir(self.index.root / folder)
+                       if n.endswith(".go") and not n.endswith("_test.go")}
+        except OSError:
+            return None
+        indexed = {p for p in self.store.paths_under(folder, limit=GO_PACKAGE_FILES + 1)
+                   if p.endswith(".go") and not p.endswith("_test.go")}
+        if not on_disk or on_disk != indexed or len(on_disk) > GO_PACKAGE_FILES:
+            return None
+        return frozenset(s.name for path in sorted(on_disk) for s in self.symbols_of(path)
+                         if not s.parent and s.kind in ("function", "type", "variable") and s.name[:1].isupper())
+
+    def _go_module(self) -> tuple[str, str] | None:
+        """(folder of the nearest go.mod above the cursor's file, its module path), or None."""
+        parts = self.view.rel.split("/")[:-1]
+        for k in range(len(parts), -1, -1):
+            folder = "/".join(parts[:k])
+            lines = self.index.read_lines(f"{folder}/go.mod" if folder else "go.mod")
+            if lines is None:
+                continue
+            for line in lines:
+                m = re.match(r"\s*module\s+\"?([^\s\"]+)", line)
+                if m:
+                    return folder, m.group(1)
+            return None
+        return None
 
     def _es_file_names(self, path: str) -> frozenset[str] | None:
         found, cached = self._recall(("es", path))
