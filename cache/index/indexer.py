@@ -71,7 +71,8 @@ class _Job:
     done: threading.Event | None = field(default=None, compare=False)
 
 
-def _digest(data: bytes) -> str:
+def content_digest(data: bytes) -> str:
+    """What a file row's `hash` holds: equal digests mean the row was extracted from these bytes."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -333,7 +334,7 @@ class RepoIndex:
             if len(data) > self.rules.max_file_bytes:
                 continue
             row = self.store.file(rel)
-            digest = _digest(data)
+            digest = content_digest(data)
             if row is not None and row.hash == digest:
                 continue
             self._write(rel, text, len(data), row.mtime_ns if row else 0, digest, source="buffer")
@@ -352,7 +353,7 @@ class RepoIndex:
         if looks_binary_or_generated(data):
             self.store.delete_paths([rel])
             return "skipped"
-        digest = _digest(data)
+        digest = content_digest(data)
         if row is not None and row.hash == digest:
             self.store.touch_file(row.id, st.st_size, st.st_mtime_ns)
             return "unchanged"

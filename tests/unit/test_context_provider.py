@@ -292,3 +292,24 @@ async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(r
         assert no_module.members == frozenset()
     finally:
         ctx.close()
+
+
+async def test_a_file_as_the_index_has_it_is_not_parsed_again(repo, tmp_path, monkeypatch):
+    """The first request in a just-opened, unchanged file reads its symbols and imports from the
+    index (same content digest) instead of parsing it; an edited text is parsed, with the same result
+    for what did not change."""
+    import completion.context.provider as provider_module
+
+    parses = []
+    real = provider_module.extract
+    monkeypatch.setattr(provider_module, "extract", lambda text, language: parses.append(1) or real(text, language))
+    disk = (repo / "app/service.py").read_text()
+    ctx = provider(repo, tmp_path)
+    try:
+        whole = await ctx.gather(request(repo, disk), 400, words)  # the cursor at the end of the saved file
+        assert parses == [] and "def add_user(self, user, *, overwrite: bool = False) -> bool:" in \
+            "\n".join(f.text for f in whole.files)
+        edited = await ctx.gather(request(repo, disk + "\n"), 400, words)
+        assert parses == [1] and edited.files == whole.files
+    finally:
+        ctx.close()
