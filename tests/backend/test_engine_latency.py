@@ -162,18 +162,24 @@ def test_context_sticks_while_the_cursor_stays_near_so_the_prompt_start_is_reuse
         inner.close()
 
 
-def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_path, monkeypatch):
-    """A kept context predates `shapes.`: the module listing and namespace for it are looked for once
-    (the prompt start changes only if there are some), then typing the member keeps the new context.
-    The module's names reach the backend as the member rule, with what is typed of the member."""
+def spy_on_requests(backend, monkeypatch) -> list:
+    """The generation requests the engine sends to `backend`, in order (the backend still runs them)."""
     sent = []
-    generate = local_backend.generate
+    generate = backend.generate
 
     async def spy(request, cancel):
         sent.append(request)
         return await generate(request, cancel)
 
-    monkeypatch.setattr(local_backend, "generate", spy)
+    monkeypatch.setattr(backend, "generate", spy)
+    return sent
+
+
+def test_a_new_member_access_looks_for_its_own_context_once(local_backend, tmp_path, monkeypatch):
+    """A kept context predates `shapes.`: the module listing and namespace for it are looked for once
+    (the prompt start changes only if there are some), then typing the member keeps the new context.
+    The module's names reach the backend as the member rule, with what is typed of the member."""
+    sent = spy_on_requests(local_backend, monkeypatch)
     root = tmp_path / "proj"
     root.mkdir()
     (root / "shapes.py").write_text("class Circle:\n    def area(self):\n        return 1.0\n\n\n"
@@ -238,14 +244,7 @@ def test_a_typescript_instance_holds_the_completion_to_its_class_members(local_b
     """`focus.` where `focus` is an imported `new FocusTracker()`: the class's public members and its
     base's reach the backend as the member rule, and the name written is one of them (the line above
     invites `setOnline`, a member of the other tracker)."""
-    sent = []
-    generate = local_backend.generate
-
-    async def spy(request, cancel):
-        sent.append(request)
-        return await generate(request, cancel)
-
-    monkeypatch.setattr(local_backend, "generate", spy)
+    sent = spy_on_requests(local_backend, monkeypatch)
     root = tmp_path / "web"
     (root / "state").mkdir(parents=True)
     (root / "state/base.ts").write_text(
