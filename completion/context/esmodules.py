@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+MAX_STATEMENT = 20_000  # characters one exported declaration is read for more declarators
 _EXPORT = re.compile(r"^[ \t]*export\b", re.M)
 _DECLARATION = re.compile(
     r"export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?"
     r"(?:const\s+enum|const|let|var|function\s*\*?|class|interface|type|enum|namespace|module)\s+([A-Za-z_$][\w$]*)")
 _LIST = re.compile(r"export\s+(?:type\s+)?\{([^}]*)\}(\s*from\s*['\"]([^'\"]+)['\"])?")
 _STAR = re.compile(r"export\s+(?:type\s+)?\*\s*(?:as\s+([A-Za-z_$][\w$]*)\s+)?from\s*['\"]([^'\"]+)['\"]")
+_DEFAULT = re.compile(r"export\s+default\b")
+_NEXT_NAME = re.compile(r"\s*([A-Za-z_$][\w$]*)")
 _IMPORT_ALIAS = re.compile(r"export\s+import\s+([A-Za-z_$][\w$]*)\s*=")
 _COMMONJS = re.compile(r"^[ \t]*export\s*=|\bmodule\.exports\b|^[ \t]*exports\.\w+\s*=", re.M)
 
@@ -31,15 +34,16 @@ class ModuleExports:
     star_from: list[str] = field(default_factory=list)  # `export * from '<spec>'`: that module's names too
 
 
-def _more_declarators(statement: str) -> set[str]:
-    """The names after the first in `const a = 1, b = f(x, y), c` (the text after `a`): split at the
+def _more_declarators(text: str, start: int) -> set[str]:
+    """The names after the first in `const a = 1, b = f(x, y), c` (`text` from after `a`): split at the
     commas outside brackets and strings, up to the statement's end (`;` or a line end outside
     brackets). A comma in a type argument (`Map<K, V>`) adds a name too many, never one too few."""
     names: set[str] = set()
-    depth, quote, start = 0, "", 0
-    for i, ch in enumerate(statement):
+    depth, quote = 0, ""
+    for i in range(start, min(len(text), start + MAX_STATEMENT)):
+        ch = text[i]
         if quote:
-            if ch == quote and statement[i - 1] != "\\":
+            if ch == quote and text[i - 1] != "\\":
                 quote = ""
             continue
         if ch in "'\"`":
@@ -48,11 +52,12 @@ def _more_declarators(statement: str) -> set[str]:
             depth += 1
         elif ch in ")]}":
             depth -= 1
+            if depth < 0:
+                break
         elif depth == 0 and ch in ";\n":
             break
         elif depth == 0 and ch == ",":
-            start = i + 1
-            m = re.match(r"\s*([A-Za-z_$][\w$]*)", statement[start:])
+            m = _NEXT_NAME.match(text, i + 1)
             if m:
                 names.add(m.group(1))
     return names
@@ -66,19 +71,19 @@ def es_exports(text: str) -> ModuleExports | None:
     found = False
     for m in _EXPORT.finditer(text):
         found = True
-        rest = text[m.start():].lstrip()
-        if re.match(r"export\s+default\b", rest):
+        at = m.end() - len("export")  # matched in place: slicing the rest of a large file per export is quadratic
+        if _DEFAULT.match(text, at):
             out.names.add("default")
-        elif (d := _DECLARATION.match(rest)) is not None:
+        elif (d := _DECLARATION.match(text, at)) is not None:
             out.names.add(d.group(1))
             if d.group(0).split()[-2] in ("const", "let", "var"):  # `export const a = 1, b = 2`
-                out.names |= _more_declarators(rest[d.end():])
-        elif (s := _STAR.match(rest)) is not None:
+                out.names |= _more_declarators(text, d.end())
+        elif (s := _STAR.match(text, at)) is not None:
             if s.group(1):
                 out.names.add(s.group(1))
             else:
                 out.star_from.append(s.group(2))
-        elif (lst := _LIST.match(rest)) is not None:
+        elif (lst := _LIST.match(text, at)) is not None:
             for part in lst.group(1).split(","):
                 part = " ".join(part.split())
                 if part.startswith("type "):
@@ -87,7 +92,7 @@ def es_exports(text: str) -> ModuleExports | None:
                     continue
                 name, _, alias = part.partition(" as ")
                 out.names.add((alias or name).strip())
-        elif (a := _IMPORT_ALIAS.match(rest)) is not None:
+        elif (a := _IMPORT_ALIAS.match(text, at)) is not None:
             out.names.add(a.group(1))
         else:
             return None  # `export const { a, b } = …` and other shapes: not read, so not claimed

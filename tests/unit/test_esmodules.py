@@ -41,3 +41,9 @@ def test_modules_whose_namespace_cannot_be_read_give_none():
 def test_every_declarator_of_an_exported_declaration_is_a_name():
     e = es_exports("export const a = f(1, 2), b = { x: 1, y: 'p,q' }, c\nconst d = 1, e = 2\n")
     assert e is not None and e.names == {"a", "b", "c"}
+
+
+def test_a_large_module_gives_every_name():
+    text = "".join(f"export const value{i} = compute({i}, 'x'), other{i} = [{i}]\n" for i in range(20_000))
+    e = es_exports(text)
+    assert e is not None and len(e.names) == 40_000 and {"value0", "other19999"} <= e.names
