@@ -164,6 +164,7 @@ class SignatureResolver:
         self._files_cache: dict[tuple[str, str, str], list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
         self._local_names = {s.name for s in view.symbols if not s.parent}
+        self._pairs: list[tuple[str, str]] | None = None
 
     # -- imports → files → symbols ------------------------------------------------------------
     def module_files(self, module: str, name: str = "", current: str | None = None) -> list[str]:
@@ -537,6 +538,13 @@ class SignatureResolver:
         inherited = self._class_members(*found[0], depth - 1)
         return None if inherited is None else names | inherited
 
+    def member_pairs(self) -> list[tuple[str, str]]:
+        """Every `qualifier.name` written before the cursor, scanned once per request (a 100 KB prefix
+        takes a few ms; the listing and the candidates both count them)."""
+        if self._pairs is None:
+            self._pairs = _MEMBER.findall(self.view.text[: self.view.offset])
+        return self._pairs
+
     def _writes_underscore_member(self, qualifier: str) -> bool:
         """Does the text before the cursor write `qualifier._…` outside an import line
         (`from pkg._x import y` writes no member of `pkg`)?"""
@@ -645,7 +653,7 @@ class SignatureResolver:
         entries = self.exports(files)
         if not entries:
             return None
-        uses = Counter(n for q, n in _MEMBER.findall(self.view.text[: self.view.offset]) if q == qualifier)
+        uses = Counter(n for q, n in self.member_pairs() if q == qualifier)
         entries.sort(key=lambda sym: -uses[sym.name])  # stable: the module's order among equals
         chosen: list[Symbol] = []
         size = 0
@@ -726,7 +734,7 @@ class SignatureResolver:
         # Modules the file uses as `mod.Name`: the names it takes from them most often.
         modules = {i.local: i for i in self.view.imports if i.name == "" and i.local}
         if modules:
-            pairs = Counter((q, n) for q, n in _MEMBER.findall(uses) if q in modules)
+            pairs = Counter((q, n) for q, n in self.member_pairs() if q in modules)
             for (qualifier, name), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
                 imp = modules[qualifier]
                 score = imported_score * (0.6 + 0.4 * min(n, 3) / 3)
