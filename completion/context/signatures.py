@@ -47,6 +47,7 @@ MODULE_ATTRIBUTES = frozenset({"__name__", "__file__", "__doc__", "__path__", "_
 # and outweighed the real member: `click.echo(...)` became `click.__name__ = "cli"` (dev benchmark).
 RARELY_WRITTEN = MODULE_ATTRIBUTES | {"__init__", "__main__"}
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
+_INDEX_SIGNATURE = re.compile(r"\s*(?:(?:static|readonly|declare)\s+)*\[\s*[A-Za-z_$][\w$]*\s*:")
 _INTERFACE = re.compile(r"\s*(?:export\s+)?(?:declare\s+)?interface\b")
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
@@ -520,6 +521,9 @@ class SignatureResolver:
         mates = self.symbols_of(path)
         if any(s.name == cls.name and s.kind == "type" and _INTERFACE.match(s.signature) for s in mates):
             return None  # declaration merging: the interface adds members the class does not declare
+        lines = self.index.read_lines(path)
+        if lines is None or any(_INDEX_SIGNATURE.match(line) for line in lines[cls.start_line:cls.end_line + 1]):
+            return None  # `[key: string]: T`: any name is a member
         names = classes.public_members([s for s in mates if s.parent == cls.name])
         base = classes.extends_of(cls.signature)
         if names is None or base is None or not base:
