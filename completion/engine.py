@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Protocol, Sequence
 
 from cache.completion_cache import CompletionCache
+from cache.index.windows import common_prefix_len
 from completion.analyze import Analysis, analyze
 from completion.anchor import Anchor, middle_and_heal, typed_since
 from completion.candidates import finish_candidates, near_cursor, post_context
@@ -116,20 +117,6 @@ def _heal_text(request: Request, analysis: Analysis) -> str:
     to a fresh prompt and to a typed-middle one, so asking twice at the same place gives the
     same prompt (and a trailing space's heal, ` math`, lies inside anchor.heal + typed)."""
     return analysis.heal or whitespace_heal(request.line_prefix, analysis.mode)
-
-
-def _common_prefix_len(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return n
-    lo, hi = 0, n  # binary search on slice equality: memcmp-speed for long prompts
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 class CompletionEngine:
@@ -504,7 +491,7 @@ class CompletionEngine:
         None when no latency budget applies (remote backend, or the budget is off)."""
         if self.backend.name != "local" or self.settings.latency_budget_ms <= 0:
             return None
-        common = max((_common_prefix_len(prompt.text, held) for held in self._kv_prompts), default=0)
+        common = max((common_prefix_len(prompt.text, held) for held in self._kv_prompts), default=0)
         return self.backend.count_tokens(prompt.text[common:]) if common < len(prompt.text) else 1
 
     def _affordable(self, cost: int | None) -> bool:
@@ -514,7 +501,7 @@ class CompletionEngine:
     def _remember_prompt(self, text: str) -> None:
         """Track the prompts whose KV the backend holds: the same prompt evolved replaces its older self."""
         kept = [held for held in self._kv_prompts
-                if _common_prefix_len(text, held) < 0.9 * min(len(text), len(held))]
+                if common_prefix_len(text, held) < 0.9 * min(len(text), len(held))]
         self._kv_prompts = (kept + [text])[-_KV_PROMPTS:]
 
     def _schedule_warm(self, request: Request, analysis: Analysis) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cache.index.extract import extract
+from cache.index.extract import Parsed, extract_edited
 from cache.index.indexer import ProgressCallback, RepoIndex, content_digest, default_db_path
 from cache.index.languages import supported
 from cache.index.model import FileExtract
@@ -42,6 +42,7 @@ from completion.types import Request
 log = logging.getLogger(__name__)
 DF_TTL_S = 30.0
 HITS_TTL_S = 10.0  # FTS hits of a repeated query (typing inside a word)
+KEPT_TREES = 8  # documents whose last parse is kept for an incremental re-parse after the next edit
 USAGE_SHARE = 0.25  # of the budget, packed before analogy windows: ~8 usage lines
 FolderProgress = Callable[[str, str, str, "int | None"], None]  # (folder, begin|report|end, message, pct)
 
@@ -79,6 +80,7 @@ class RepositoryContext:
         self._previous: collections.OrderedDict[str, list[str]] = collections.OrderedDict()
         self._counts: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._views: dict[str, tuple[tuple, FileExtract]] = {}
+        self._trees: dict[str, Parsed] = {}  # uri → its last parse (a few MB for a large file: only KEPT_TREES)
         self._window_totals: dict[str, tuple[float, int]] = {}
         self._doc_counts: dict[str, dict[str, int]] = {}
         self._hits: dict[tuple, tuple[float, list]] = {}
@@ -290,7 +292,11 @@ class RepositoryContext:
         else:
             result = self._indexed_extract(index, rel, request)
             if result is None:
-                result = extract(text, request.language) if supported(request.language) else FileExtract(request.language)
+                result, parsed = extract_edited(text, request.language, self._trees.pop(request.uri, None))
+                if parsed is not None:  # the next edit of this document re-parses incrementally from it
+                    self._trees[request.uri] = parsed
+                    while len(self._trees) > KEPT_TREES:
+                        self._trees.pop(next(iter(self._trees)))
             self._views[request.uri] = (key, result)
             if len(self._views) > 64:
                 self._views.pop(next(iter(self._views)))

@@ -301,8 +301,9 @@ async def test_a_file_as_the_index_has_it_is_not_parsed_again(repo, tmp_path, mo
     import completion.context.provider as provider_module
 
     parses = []
-    real = provider_module.extract
-    monkeypatch.setattr(provider_module, "extract", lambda text, language: parses.append(1) or real(text, language))
+    real = provider_module.extract_edited
+    monkeypatch.setattr(provider_module, "extract_edited",
+                        lambda text, language, previous: parses.append(1) or real(text, language, previous))
     disk = (repo / "app/service.py").read_text()
     ctx = provider(repo, tmp_path)
     try:
@@ -311,5 +312,28 @@ async def test_a_file_as_the_index_has_it_is_not_parsed_again(repo, tmp_path, mo
             "\n".join(f.text for f in whole.files)
         edited = await ctx.gather(request(repo, disk + "\n"), 400, words)
         assert parses == [1] and edited.files == whole.files
+    finally:
+        ctx.close()
+
+
+async def test_an_edit_is_parsed_from_the_previous_tree(repo, tmp_path, monkeypatch):
+    """After an edit off the cursor line, the document is re-parsed from its previous tree (incremental),
+    and what it yields equals a parse from scratch."""
+    import completion.context.provider as provider_module
+    from cache.index.extract import extract
+
+    previous = []
+    real = provider_module.extract_edited
+    monkeypatch.setattr(provider_module, "extract_edited",
+                        lambda text, language, prev: previous.append(prev) or real(text, language, prev))
+    ctx = provider(repo, tmp_path)
+    try:
+        first = SERVICE.replace("class Service", "# edited\nclass Service")  # not the indexed text: parsed
+        await ctx.gather(request(repo, first), 400, words)
+        second = first.replace("class Service", "\n\nclass Service")  # Enter above: every later line moves
+        result = await ctx.gather(request(repo, second), 400, words)
+        assert previous[0] is None and previous[1] is not None and previous[1].text == first
+        view = ctx._views[request(repo, second).uri][1]
+        assert view == extract(second, "python") and result.files
     finally:
         ctx.close()

@@ -111,3 +111,34 @@ def test_c_and_cpp():
 def test_unknown_language_is_unparsed():
     r = extract("puts 'hi'\n", "ruby")
     assert not r.parsed and r.symbols == ()
+
+
+def test_an_edited_text_extracts_the_same_incrementally_as_from_scratch():
+    """Random edits (typing, Enter, deletions, multi-byte text) to real-looking files: the incremental
+    parse from the previous tree gives exactly the symbols and imports of a fresh parse."""
+    import random
+
+    from cache.index.extract import extract_edited, text_edit
+
+    assert text_edit("ab\ncd", "ab\nXcd") == dict(start_byte=3, old_end_byte=3, new_end_byte=4, start_point=(1, 0),
+                                                   old_end_point=(1, 0), new_end_point=(1, 1))
+    sources = {
+        "python": 'import os\nfrom .models import User as U\n\n\nclass Store:\n    """Keeps é things."""\n\n'
+                  '    def get(self, key: str) -> int:\n        return 1\n\n\ndef make(name):\n    return Store()\n',
+        "typescript": "import { a } from './a';\nexport class Box<T> {\n  size(): number { return 0; }\n}\n"
+                      "export const one = 1, two = 2;\nexport function open(path: string): void {}\n",
+        "go": 'package u\n\nimport "fmt"\n\nconst (\n\tA = iota\n\tB\n)\n\nfunc Pad(s string) string { return s }\n',
+    }
+    pieces = ["\n", "    ", "x", "def f(a):\n    pass\n", "é", "class K:\n", ")", "{", "// note\n", "ü = 1\n"]
+    rng = random.Random(7)
+    for language, text in sources.items():
+        _, parsed = extract_edited(text, language, None)
+        for _ in range(60):
+            at = rng.randrange(len(text) + 1)
+            if rng.random() < 0.3 and at < len(text):
+                new = text[:at] + text[at + rng.randint(1, 5):]  # delete a few characters
+            else:
+                new = text[:at] + rng.choice(pieces) + text[at:]
+            incremental, parsed = extract_edited(new, language, parsed)
+            assert incremental == extract_edited(new, language, None)[0], (language, new)
+            text = new
