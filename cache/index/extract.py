@@ -138,7 +138,6 @@ class Parsed:
     """A text and its tree, kept by a caller that will parse an edited version of the same document:
     tree-sitter then re-parses only around the edit (`extract_edited`)."""
     text: str
-    source: bytes
     tree: ts.Tree
     language: str
 
@@ -184,11 +183,10 @@ def extract_edited(text: str, language: str, previous: Parsed | None) -> tuple[F
         tree = parser.parse(source, old_tree)
     else:
         tree = parser.parse(source)
-    return _extract_tree(source, tree, language), Parsed(text, source, tree, language)
+    return _extract_tree(source, tree, language, query), Parsed(text, tree, language)
 
 
-def _extract_tree(source: bytes, tree: ts.Tree, language: str) -> FileExtract:
-    query = languages.query(language)
+def _extract_tree(source: bytes, tree: ts.Tree, language: str, query: ts.Query) -> FileExtract:
     root = tree.root_node
     errors = _count_errors(root)
     matches = ts.QueryCursor(query).matches(root)

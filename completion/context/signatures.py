@@ -30,7 +30,7 @@ _MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:\.|::)\s*([A-Za-z_]\w*)")
 _SEP = re.compile(r"\s*(?:\.|::|->)\s*")
 CONTAINER_KINDS = ("class", "type", "impl")
 ES_LANGUAGES = ("javascript", "javascriptreact", "typescript", "typescriptreact")
-STAR_REEXPORTS = ("python", "javascript", "javascriptreact", "typescript", "typescriptreact")
+STAR_REEXPORTS = ("python", *ES_LANGUAGES)
 LINES_ABOVE = 8
 MAX_REFS = 16
 MAX_IMPORTED = 12
@@ -397,8 +397,15 @@ class SignatureResolver:
                    if p.endswith(".go") and not p.endswith("_test.go")}
         if not on_disk or on_disk != indexed or len(on_disk) > GO_PACKAGE_FILES:
             return None
-        return frozenset(s.name for path in sorted(on_disk) for s in self.symbols_of(path)
-                         if not s.parent and s.kind in ("function", "type", "variable") and s.name[:1].isupper())
+        # Remembered like a Python module's namespace: valid while the same files hold the same rows.
+        files = frozenset(on_disk)
+        found, cached = self._recall(("go", folder), files)
+        if found:
+            return cached
+        result = frozenset(s.name for path in sorted(files) for s in self.symbols_of(path)
+                           if not s.parent and s.kind in ("function", "type", "variable") and s.name[:1].isupper())
+        self._remember(("go", folder), result, sorted(files), files)
+        return result
 
     def _go_module(self) -> tuple[str, str] | None:
         """(folder of the nearest go.mod above the cursor's file, its module path), or None."""

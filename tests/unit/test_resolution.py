@@ -339,3 +339,34 @@ def test_a_go_package_of_this_module_offers_its_exported_names(index):
     generated = 'package main\n\nimport "example.com/app/gen"\n\nfunc main() {\n\tgen.'
     assert member_names(index, "cmd/main.go", generated, "gen") is None  # api.pb.go is not indexed
     assert member_names(index, "cmd/main.go", text.replace("util.", "fmt."), "fmt") is None
+
+
+def test_a_go_package_namespace_is_remembered_until_its_files_change(tmp_path):
+    root = tmp_path / "gomod"
+    (root / "pkg").mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/m\n")
+    (root / "pkg/a.go").write_text("package pkg\n\nfunc Alpha() {}\n")
+    idx = RepoIndex(root, tmp_path / "go.sqlite", ScanRules(), language_for)
+    idx.start()
+    assert idx.wait_idle(30)
+    shared: dict = {}
+    text = 'package main\n\nimport "example.com/m/pkg"\n\nfunc main() {\n\tpkg.'
+
+    def names() -> frozenset[str] | None:
+        parsed = extract(text, "go")
+        view = FileView("cmd/main.go", "go", text, len(text), parsed.symbols, parsed.imports)
+        return SignatureResolver(idx, view, shared).member_names("pkg")
+
+    try:
+        assert names() == {"Alpha"} and any(key[0] == "go" for key in shared if isinstance(key, tuple))
+        assert names() == {"Alpha"}  # from the cache
+        (root / "pkg/b.go").write_text("package pkg\n\nconst Beta = 1\n")
+        idx.submit_paths(changed=("pkg/b.go",))
+        assert idx.wait_idle(30)
+        assert names() == {"Alpha", "Beta"}  # a new file of the package
+        (root / "pkg/a.go").write_text("package pkg\n\nfunc Gamma() {}\n")
+        idx.submit_paths(changed=("pkg/a.go",))
+        assert idx.wait_idle(30)
+        assert names() == {"Gamma", "Beta"}  # a changed file's rows
+    finally:
+        idx.close()
