@@ -57,4 +57,5 @@ class ContextSettings:
     analogy_share: float = 0.6  # analogy windows are packed first into this share of the budget (docs/context.md)
     recent_edits: int = 16  # recently edited places remembered as analogy candidates
     keep_imports: bool = True  # offer the file's import block when the prefix window has cut it off
+    member_rule: bool = True  # at `name.|`, hold the member to the names `name` is known to have (runtime/members.py)
     imports_after_chars: int = 3000  # ... that is, when the cursor is this far below the import block

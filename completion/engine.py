@@ -105,7 +105,7 @@ def relative_path(path: str, folders: Sequence[str]) -> str:
 def _member_rule(request: Request, anchor: Anchor) -> MemberRule | None:
     """The names the completion may start with, when the cursor is right after (or inside) the
     member of a module whose namespace the index knows completely."""
-    access = member_access(request.line_prefix)
+    access = member_access(request.line_prefix, with_self=True)
     if access is None or not anchor.members or anchor.member != access.key:
         return None
     return MemberRule.of(anchor.members, access.partial)

@@ -69,7 +69,12 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_initial,)
+def _m002_class_index(db: sqlite3.Connection) -> None:
+    """Classes by kind: finding a Python class's subclasses scans class rows only (`classes_mentioning`)."""
+    db.execute("CREATE INDEX symbols_kind ON symbols(kind)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_initial, _m002_class_index)
 
 
 def migrate(db: sqlite3.Connection) -> int:

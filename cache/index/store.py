@@ -289,6 +289,14 @@ class IndexStore:
             "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? LIMIT ?", (name, limit))
         return [(r[0], Symbol(*r[1:])) for r in rows]
 
+    def classes_mentioning(self, name: str, language: str, limit: int = 33) -> list[tuple[str, Symbol]]:
+        """Classes whose header contains `name` (a superset of its subclasses: the caller reads the bases)."""
+        rows = self.conn().execute(
+            "SELECT f.path, s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line "
+            "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.kind = 'class' AND instr(s.signature, ?) > 0 "
+            "AND f.language = ? LIMIT ?", (name, language, limit))
+        return [(r[0], Symbol(*r[1:])) for r in rows]
+
     def symbols_of(self, rel: str, parent: str | None = None) -> list[Symbol]:
         sql = ("SELECT s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line FROM symbols s "
                "JOIN files f ON f.id = s.file_id WHERE f.path = ?")

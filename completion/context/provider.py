@@ -456,8 +456,9 @@ class RepositoryContext:
             if s.signatures and view is not None and index is not None:
                 resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
-                if access is not None:
-                    members = resolver.member_names(access.receiver) or frozenset()
+                rule_access = usages.member_access(request.line_prefix, with_self=True)
+                if rule_access is not None and s.member_rule and not usages.in_string(request.line_prefix):
+                    members = resolver.member_names(rule_access.receiver, rule_access.lead) or frozenset()
             if s.keep_imports and view is not None:
                 candidates += self._imports_block(view)
             previous = self._previous.get(request.uri, [])
@@ -478,6 +479,6 @@ class RepositoryContext:
         # cursor; the engine re-gathers a kept context once per new `name.` and takes it only if it
         # holds some.
         specific = bool(members) or any(c.kind == "usage" or c.source == "module" for c in ordered)
-        member = access.key if access is not None and specific else ""
+        member = usages.member_key(request.line_prefix) if specific else ""
         return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report,
                              member=member, members=members)

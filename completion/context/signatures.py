@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
-from completion.context import classes, esmodules, resolve
+from completion.context import classes, esmodules, pyclasses, resolve
 from completion.context.candidates import Candidate
 from completion.context.render import base_names, render_listing, render_skeleton, render_symbol
 
@@ -36,6 +36,7 @@ MAX_REFS = 16
 MAX_IMPORTED = 12
 IMPORTED_SCORE = 0.15  # imported names not near the cursor: fill what budget the rest leaves
 GO_PACKAGE_FILES = 64  # a Go package folder with more files than this gets no member rule (cost per request)
+SUBCLASSES = 32  # a Python class with more repository subclasses than this gets no `self.` rule (cost)
 LISTING_ENTRIES = 24  # definitions in a module listing (`mod.|`)
 LISTING_CHARS = 700  # ~200 tokens: what the budget leaves signatures after the analogy share
 # Attributes every Python module has, defined by the import system rather than by the file.
@@ -166,6 +167,7 @@ class SignatureResolver:
         self._symbols: dict[str, list[Symbol]] = {}
         self._local_names = {s.name for s in view.symbols if not s.parent}
         self._pairs: list[tuple[str, str]] | None = None
+        self._view_lines: list[str] | None = None
 
     # -- imports → files → symbols ------------------------------------------------------------
     def module_files(self, module: str, name: str = "", current: str | None = None) -> list[str]:
@@ -476,7 +478,7 @@ class SignatureResolver:
         files = (p.rsplit("/", 1)[-1].removesuffix(".py") for p in self.store.paths_under(folder) if p.endswith(".py"))
         return frozenset(files) | frozenset(self.store.subpackages(folder))
 
-    def member_names(self, qualifier: str) -> frozenset[str] | None:
+    def member_names(self, qualifier: str, lead: str = "") -> frozenset[str] | None:
         """The names the member rule lets a completion write at `qualifier.` (a complete namespace,
         else None), without the attributes every module has and, unless this file already writes
         an underscore member of `qualifier`, without underscore names: dunders the module defines
@@ -484,8 +486,11 @@ class SignatureResolver:
         (`tomlkit._utils` from a test). A small model's `.__` or `._` token carries the mass of
         every underscore name it might start, allowed or not, and it outweighed the member meant:
         `click.echo(…)` became `click.__name__ = …`, then `click.__version__ = …` once `__name__`
-        was out. Typing `_` lifts the rule (runtime/members.py: no name starts with what is typed)."""
-        names = self.namespace(qualifier)
+        was out. Typing `_` lifts the rule (runtime/members.py: no name starts with what is typed).
+        `lead`: the cursor line before `qualifier`, stripped (an instance's rule needs it)."""
+        names = self.namespace(qualifier) if qualifier != "self" else None
+        if names is None and self.view.language == "python":
+            return self.python_instance_names(qualifier, lead)
         if names is None:
             return self.instance_names(qualifier)
         inside = self._inside_package(self._python_module_path(qualifier) or "")
@@ -535,19 +540,167 @@ class SignatureResolver:
         base = classes.extends_of(cls.signature)
         if names is None or base is None or not base:
             return names
-        if depth <= 0:
-            return None
-        found = [(path, s) for s in mates if s.name == base and not s.parent and s.kind == "class"]
-        if not found:
-            for imp in self.store.imports_of(path):
-                if imp.local == base.split(".")[0] and imp.name not in ("", "*") and "." not in base:
-                    found = self.find(self.module_files(imp.module, imp.name, current=path), imp.name)
-                    break
-        found = [(p, s) for p, s in found if s.kind == "class"][:1]
-        if not found:
+        found = self._base_class(path, base) if depth > 0 else None
+        if found is None:
             return None  # a base outside the repository (or not a class we can read)
-        inherited = self._class_members(*found[0], depth - 1)
+        inherited = self._class_members(*found, depth - 1)
         return None if inherited is None else names | inherited
+
+    def _file_symbols(self, path: str) -> list[Symbol] | tuple[Symbol, ...]:
+        """A file's symbols; the cursor's file from the live text (the index may hold an older version)."""
+        return self.view.symbols if path == self.view.rel else self.symbols_of(path)
+
+    def _file_lines(self, path: str) -> list[str] | None:
+        if path != self.view.rel:
+            return self.index.read_lines(path)
+        if self._view_lines is None:
+            self._view_lines = self.view.text.split("\n")
+        return self._view_lines
+
+    def _base_class(self, path: str, base: str) -> tuple[str, Symbol] | None:
+        """The class a class header in `path` names as a base (`Base`, `mod.Base`): defined in the same
+        file or imported into it; None when it is not a class of the repository."""
+        if "." not in base:
+            for s in self._file_symbols(path):
+                if s.name == base and not s.parent and s.kind == "class":
+                    return path, s
+        head, _, rest = base.partition(".")
+        if "." in rest:
+            return None
+        imports = self.view.imports if path == self.view.rel else self.store.imports_of(path)
+        for imp in imports:
+            if imp.local != head:
+                continue
+            if not rest and imp.name not in ("", "*"):
+                found = self.find(self.module_files(imp.module, imp.name, current=path), imp.name)
+            elif rest and imp.name == "":  # `import mod` … `mod.Base`
+                found = self.find(self.module_files(imp.module, "", current=path), rest)
+            elif rest and imp.name not in ("*", "default") and self.view.language == "python":  # `from pkg import mod`
+                joiner = "" if imp.module.endswith(".") else "."
+                found = self.find(self.module_files(imp.module + joiner + imp.name, current=path), rest)
+            else:
+                found = []
+            found = [(p, s) for p, s in found if s.kind == "class"]
+            return found[0] if found else None
+        return None
+
+    # -- Python instances: what `self.` / `client.` offers (completion/context/pyclasses.py) ---------
+    def python_instance_names(self, qualifier: str, lead: str) -> frozenset[str] | None:
+        """The attributes of the object `qualifier` holds: `self` inside a class of this file, a variable
+        constructed (`c = Client(...)`) or annotated (`c: Client`) in the enclosing function, or an
+        imported instance (`manager = Manager()` in its module) — its class's, its bases' and, where
+        the object may be a subclass's (`self`, an annotation), the repository's subclasses'. None where
+        that cannot be known, where the completion may bind a new attribute (`self.` starting a
+        statement), or after a chain (`a.client.`: `client` is not a name of this scope)."""
+        if pyclasses.may_bind(lead) or lead.endswith("."):
+            return None
+        if qualifier == "self":
+            owner = self.enclosing_class()
+            if owner is None or owner.kind != "class":
+                return None
+            found, subclasses = (self.view.rel, owner), True
+        else:
+            found, subclasses = self._python_instance_class(qualifier)
+            if found is None:
+                return None
+        memo: dict[tuple[str, str, int], set[str] | None] = {}
+        names = self._python_class_names(*found, memo, depth=6)
+        if names is not None and subclasses:
+            names = self._python_subclass_names(found[1].name, names, memo)
+        if names is None:
+            return None
+        private_ok = qualifier == "self" or pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
+        return pyclasses.offered(names, private_ok)
+
+    def _python_instance_class(self, variable: str) -> tuple[tuple[str, Symbol] | None, bool]:
+        """(the class `variable` holds an instance of, may it be a subclass's?): its last binding in the
+        enclosing function (or at module level), which must be a construction or an annotation."""
+        imp = self.bindings.get(variable)
+        if imp is not None:
+            if imp.name in ("", "*"):
+                return None, False
+            found = [c for path, sym in self.resolve_import(imp) for c in self.constructed_class(path, sym)]
+            return (found[0] if found and found[0][1].kind == "class" else None), False
+        if variable in self._local_names:
+            return None, False
+        binding = pyclasses.last_binding(self._scope_text(), variable)
+        if binding is None:
+            return None, False
+        type_name, constructed = binding
+        found = [(p, s) for p, s in self.resolve_dotted(type_name)[:1] if s.kind == "class"]
+        return (found[0] if found else None), not constructed
+
+    def _scope_text(self) -> str:
+        """The text of the function around the cursor up to it (from its `def` line: parameters bind
+        too), or the module-level lines before it."""
+        line = self.view.line
+        start = None
+        for s in self.view.symbols:
+            if s.kind in ("function", "method") and s.start_line <= line <= s.end_line:
+                start = s.start_line if start is None else max(start, s.start_line)
+        lines = self._file_lines(self.view.rel) or []
+        if start is not None:
+            head = "\n".join(lines[start:line])
+            return head + "\n" + self.view.text[self.view.text.rfind("\n", 0, self.view.offset) + 1: self.view.offset]
+        return "\n".join(l for l in lines[:line] if l[:1] not in (" ", "\t"))
+
+    def _python_class_names(self, path: str, cls: Symbol, memo: dict, depth: int, skip: str = "") -> set[str] | None:
+        """A Python class's attributes and its bases' (up to `object`), or None if any cannot be known.
+        `skip`: a base not to walk (the class a subclass was found from: its names are already in)."""
+        key = (path, cls.name, cls.start_line)
+        if key in memo:
+            return memo[key]
+        memo[key] = None  # a cycle reads as unknown
+        lines = self._file_lines(path)
+        if lines is None:
+            return None
+        body = lines[cls.start_line: cls.end_line + 1]
+        above = lines[max(0, cls.start_line - 8): cls.start_line]
+        if pyclasses.makes_names(body) or not pyclasses.known_decorators(above) or not pyclasses.known_metaclass(cls.signature):
+            return None
+        names = {s.name for s in self._file_symbols(path) if s.parent == cls.name
+                 and cls.start_line < s.start_line <= cls.end_line and not pyclasses.is_dunder(s.name)}
+        names |= pyclasses.attribute_mentions(body)
+        for base in base_names(cls.signature, "python"):
+            if base == "object" or (skip and base.rsplit(".", 1)[-1] == skip):
+                continue
+            found = self._base_class(path, base) if depth > 0 else None
+            inherited = self._python_class_names(*found, memo, depth - 1) if found is not None else None
+            if inherited is None and found is None:
+                inherited = pyclasses.builtin_base_names(base)
+            if inherited is None:
+                return None
+            names |= inherited
+        memo[key] = names
+        return names
+
+    def _python_subclass_names(self, name: str, names: set[str], memo: dict) -> set[str] | None:
+        """`names` with the attributes of every repository class deriving from `name` (three levels);
+        None when there are too many to read or one cannot be known."""
+        frontier, seen, count = [name], {name}, 0
+        for _level in range(3):
+            following: list[str] = []
+            for parent in frontier:
+                stored = self.store.classes_mentioning(parent, "python", 4 * SUBCLASSES)
+                if len(stored) >= 4 * SUBCLASSES:
+                    return None  # some subclasses may be past the limit
+                rows = [(p, s) for p, s in stored if p != self.view.rel]
+                rows += [(self.view.rel, s) for s in self.view.symbols if s.kind == "class" and parent in s.signature]
+                for path, sub in rows:
+                    if parent not in (b.rsplit(".", 1)[-1] for b in base_names(sub.signature, "python")):
+                        continue
+                    count += 1
+                    sub_names = self._python_class_names(path, sub, memo, 6, skip=parent) if count <= SUBCLASSES else None
+                    if sub_names is None:
+                        return None
+                    names |= sub_names
+                    if sub.name not in seen:
+                        seen.add(sub.name)
+                        following.append(sub.name)
+            frontier = following
+            if not frontier:
+                return names
+        return None  # deeper subclasses were not read
 
     def member_pairs(self) -> list[tuple[str, str]]:
         """Every `qualifier.name` written before the cursor, scanned once per request (a 100 KB prefix

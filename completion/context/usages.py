@@ -47,18 +47,28 @@ class MemberAccess:
                           rf"({re.escape(self.partial)}[\w$]*)")
 
 
-def member_access(line_prefix: str) -> MemberAccess | None:
-    """The receiver the cursor is completing a member of, or None (not a member access, or `self.`)."""
+def member_access(line_prefix: str, *, with_self: bool = False) -> MemberAccess | None:
+    """The receiver the cursor is completing a member of, or None (not a member access, or `self.`).
+    `with_self`: `self.` counts too — for the member rule (its names come from the enclosing class),
+    not for usage lines (`self.` elsewhere is another object)."""
     m = _MEMBER_AT_CURSOR.search(line_prefix)
-    if m is None or m.group(1) in SKIP_RECEIVERS or len(m.group(1)) < 2:
+    if m is None or len(m.group(1)) < 2 or (m.group(1) in SKIP_RECEIVERS and not (with_self and m.group(1) == "self")):
         return None
     return MemberAccess(m.group(1), m.group(2), m.group(3) or "", line_prefix[: m.start()].strip())
 
 
+def in_string(line_prefix: str) -> bool:
+    """Is the end of `line_prefix` inside a one-line string literal (`"flubb.|`, a URL `"click.|`)?
+    Escaped quotes and strings spanning lines are not seen."""
+    text = line_prefix.replace("\\\\", "").replace('\\"', "").replace("\\'", "")
+    return any(text.count(q) % 2 == 1 for q in ('"', "'", "`"))
+
+
 def member_key(line_prefix: str) -> str:
     """`httpx.` at `response = httpx.Re|`: what member-specific context (usage lines, a module
-    listing) is gathered for; "" where the cursor is not completing a member."""
-    access = member_access(line_prefix)
+    listing, the names the member rule allows) is gathered for; "" where the cursor is not completing
+    a member."""
+    access = member_access(line_prefix, with_self=True)
     return access.key if access is not None else ""
 
 

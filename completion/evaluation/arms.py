@@ -44,6 +44,7 @@ COMPLETION_VARIANTS: dict[str, dict[str, Any]] = {
 CONTEXT_VARIANTS: dict[str, dict[str, Any]] = {  # usage lines are retrieved code: they go with analogy arms
     "usages": {"usages": True},
     "no-usages": {"usages": False},
+    "no-member-rule": {"member_rule": False},  # decoding free at `name.` (the rule is on by default)
 }
 
 

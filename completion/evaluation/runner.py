@@ -72,8 +72,11 @@ def load_results(path: Path) -> list[CaseResult]:
 
 class EvalRunner:
     def __init__(self, backend: Backend, completion: CompletionSettings, context: ContextSettings,
-                 arms: Sequence[Arm], results_path: Path, *, fim_family: str = "auto") -> None:
+                 arms: Sequence[Arm], results_path: Path, *, fim_family: str = "auto", whole_file: bool = False) -> None:
         self.backend = backend
+        # whole_file: the editor holds the whole file, cursor inside it (editing existing code), instead of
+        # the masked text before the cursor (CrossCodeEval's setting, writing new code at the end).
+        self.whole_file = whole_file
         self.completion = completion
         self.context = context
         self.arms = tuple(arms)
@@ -97,12 +100,12 @@ class EvalRunner:
         settings = arm.settings(self.context)
         completion = arm.completion_settings(self.completion)
         provider = self.provider(case.repo) if settings.enabled else None
-        masked = case.masked(original)
+        masked = original if self.whole_file else case.masked(original)
         path = str(Path(case.repo) / case.path)
         uri = Path(path).as_uri()
         engine = CompletionEngine(self.backend, completion, settings, fim_family=self.fim_family,
                                   context=provider)
-        request = Request(uri=uri, text=masked, offset=len(masked), language=case.language, path=path,
+        request = Request(uri=uri, text=masked, offset=case.cursor_offset, language=case.language, path=path,
                           trigger="invoked", request_id=f"{case.id}:{arm.name}", workspace_folders=(case.repo,))
         if provider is not None:
             provider.settings = settings

@@ -1,0 +1,149 @@
+"""What `self.` or an instance of a Python class offers, read from the class's text and the index.
+
+The member rule (runtime/members.py) may only hold a completion to a set of names
+that is complete: refusing a name that exists is worse than no rule. A Python
+class's attributes are its body's definitions (methods, class-level assignments
+and annotations, nested classes), whatever its code assigns or reads as
+`self.name`, and the same of its bases, up to `object`. That set can be known
+when every base is a class of the repository or a built-in, and nothing in the
+class makes names on the fly (`__getattr__`, `setattr(self, …)`, `self.__dict__`,
+an unknown metaclass or class decorator). `self.` inside a class may also hold
+an instance of a subclass, so the caller adds the repository's subclasses.
+
+The rule is never applied where the completion may *bind* a new attribute:
+`self.` at the start of a statement (`self.total = 0` in `__init__`) or in a
+target list (`self.a, self.`). Reads — `return self.`, `f(self.`, `x = self.` —
+are where a small model invents names (`self.get_items()` for `self.items`).
+
+Pure functions over text; `SignatureResolver.python_instance_names` does the lookups.
+"""
+from __future__ import annotations
+
+import builtins
+import re
+from typing import Sequence
+
+# `self.name` anywhere in a class (reads count too: a name read must exist somewhere up or down the hierarchy).
+_SELF_ATTRIBUTE = re.compile(r"(?<![\w.])self\s*\.\s*([A-Za-z_]\w*)")
+# Ways a class can gain attributes no text names.
+_DYNAMIC = re.compile(r"\bdef\s+__(?:getattr|getattribute)__\b|\bsetattr\s*\(\s*self\b|\bself\s*\.\s*__dict__\b"
+                      r"|\bvars\s*\(\s*self\s*\)|\b__slots__\s*=\s*\(?\s*['\"]__dict__")
+_DECORATOR = re.compile(r"\s*@\s*([\w.]+)")
+# Class decorators that add only dunder or underscore attributes (the rule leaves those to what is written).
+KNOWN_DECORATORS = frozenset({
+    "dataclass", "dataclasses.dataclass", "total_ordering", "functools.total_ordering", "final", "typing.final",
+    "runtime_checkable", "typing.runtime_checkable", "attr.s", "attr.attrs", "attrs.define", "attrs.frozen",
+    "attr.define", "attr.frozen", "define", "frozen", "typing_extensions.final",
+})
+# Bases outside `builtins` that give instances no public attributes of their own.
+_EMPTY_BASES = frozenset({"ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol",
+                          "typing_extensions.Protocol"})
+_NAMED_TUPLE = frozenset({"_asdict", "_replace", "_fields", "_field_defaults", "_make", "count", "index"})
+_METACLASS = re.compile(r"\bmetaclass\s*=\s*([\w.]+)")
+_KNOWN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
+# `self.a, self.` / `a, self.`: the cursor may be in a target list (a binding), not a read.
+_TARGET_LIST = re.compile(r"^[\w\s.,*\[\]]*,$")
+
+
+def attribute_mentions(lines: Sequence[str]) -> set[str]:
+    """Every `self.name` the class's text writes or reads."""
+    return {m.group(1) for line in lines for m in _SELF_ATTRIBUTE.finditer(line)}
+
+
+def makes_names(lines: Sequence[str]) -> bool:
+    """Does the class create attributes no text names (`__getattr__`, `setattr(self, …)`, `self.__dict__`)?"""
+    return any(_DYNAMIC.search(line) for line in lines)
+
+
+def decorators(lines_above: Sequence[str]) -> list[str]:
+    """The decorator names written directly above a class header (nearest last)."""
+    out: list[str] = []
+    for line in reversed(lines_above):
+        if not line.strip():
+            break
+        m = _DECORATOR.match(line)
+        if m is None:
+            if line.strip().startswith((")", "]", "}")) or line.rstrip().endswith((",", "(")):
+                continue  # inside a decorator's argument list
+            break
+        out.append(m.group(1))
+    return out[::-1]
+
+
+def known_decorators(lines_above: Sequence[str]) -> bool:
+    return all(d in KNOWN_DECORATORS for d in decorators(lines_above))
+
+
+def known_metaclass(header: str) -> bool:
+    m = _METACLASS.search(header)
+    return m is None or m.group(1) in _KNOWN_METACLASSES
+
+
+def builtin_base_names(base: str) -> frozenset[str] | None:
+    """The public attributes instances of a built-in or typing base have (`Exception` → args, with_traceback,
+    add_note); None when `base` is not one of those (the caller must find it in the repository)."""
+    if base in _EMPTY_BASES:
+        return frozenset()
+    if base in ("NamedTuple", "typing.NamedTuple"):
+        return _NAMED_TUPLE
+    name = base.removeprefix("builtins.")
+    cls = getattr(builtins, name, None)
+    if "." in name or not isinstance(cls, type):
+        return None
+    return frozenset(n for n in dir(cls) if not n.startswith("_"))
+
+
+def may_bind(lead: str) -> bool:
+    """Could the receiver at the cursor be an assignment target? `lead` is the cursor line before it,
+    stripped: "" (statement start) or a target list (`self.a, `)."""
+    return lead == "" or _TARGET_LIST.match(lead) is not None and "=" not in lead
+
+
+def is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def test_file(rel: str) -> bool:
+    """Tests read private attributes of the objects they test (`client._transport_for_url(…)`)."""
+    name = rel.rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" \
+        or any(part in ("tests", "test") for part in rel.split("/")[:-1])
+
+
+def offered(names: set[str], private_ok: bool) -> frozenset[str]:
+    """What the rule lets the completion write: `_private` names only where `private_ok` (inside the
+    class itself, in a test, or where the file already writes one on this receiver): a small model's
+    `._` token carries every private name's mass, and it outweighed the member meant (the lesson of
+    the module rule, signatures.py `member_names`). Dunder methods are left out by the caller unless
+    the text writes them (`attribute_mentions`)."""
+    return frozenset(n for n in names if private_ok or not n.startswith("_"))
+
+
+_TYPE = r"([A-Za-z_][\w.]*)"
+
+
+def last_binding(scope: str, variable: str) -> tuple[str, bool] | None:
+    """(class name, constructed?) from the last place `scope` binds `variable`: `v = Cls(...)`
+    (constructed: exactly that class — the caller checks that the callee is a class, not a factory)
+    or `v: Cls` (a parameter or annotated variable: the class or a subclass). None when the last
+    binding is anything else (`v = x.y`, `for v in`, `as v`, `v: Cls | None`): the class is unknown."""
+    v = re.escape(variable)
+    patterns = (
+        ("annotation", re.compile(rf"(?<![\w.'\"]){v}\s*:\s*{_TYPE}\s*(?=[,)=\n]|$)")),
+        ("other", re.compile(rf"(?<![\w.'\"]){v}\s*:(?!=)")),  # annotations of other shapes
+        ("assign", re.compile(rf"(?<![\w.]){v}\s*(?::=|=(?!=))\s*(.*)")),
+        ("other", re.compile(rf"\b(?:as|for|global|nonlocal|import)\s+(?:[\w\s,()]*,\s*)?{v}\b")),
+        ("other", re.compile(rf"(?<![\w.]){v}\s*,[^=\n]*=(?!=)|,\s*{v}\s*[,)]?\s*=(?!=)")),  # tuple targets
+    )
+    last: tuple[int, str, re.Match[str]] | None = None
+    for kind, pattern in patterns:
+        for m in pattern.finditer(scope):
+            if last is None or m.start() > last[0] or (m.start() == last[0] and kind == "annotation"):
+                last = (m.start(), kind, m)
+    if last is None or last[1] == "other":
+        return None
+    _, kind, m = last
+    if kind == "annotation":
+        return m.group(1), False
+    value = re.match(rf"{_TYPE}\s*\(", m.group(1))
+    return (value.group(1), True) if value else None
