@@ -337,3 +337,23 @@ async def test_an_edit_is_parsed_from_the_previous_tree(repo, tmp_path, monkeypa
         assert view == extract(second, "python") and result.files
     finally:
         ctx.close()
+
+
+async def test_self_gets_the_member_rule_at_a_read_not_where_it_may_bind_nor_in_a_string(repo, tmp_path):
+    """`return self.|` in a subclass of a repository class: the names of both; `self.|` starting a
+    statement (it may bind a new attribute), inside a string, or with `context.memberRule` off: none."""
+    ctx = provider(repo, tmp_path)
+    try:
+        reading = SERVICE[: -len("self.")] + "return self."
+        got = await ctx.gather(request(repo, reading), 400, words)
+        assert {"register", "add_user", "users", "path"} <= got.members and got.member == "self."
+        assert (await ctx.gather(request(repo, SERVICE), 400, words)).members == frozenset()
+        quoted = SERVICE[: -len("self.")] + 'log("self.'
+        assert (await ctx.gather(request(repo, quoted), 400, words)).members == frozenset()
+    finally:
+        ctx.close()
+    off = provider(repo, tmp_path, member_rule=False)
+    try:
+        assert (await off.gather(request(repo, reading), 400, words)).members == frozenset()
+    finally:
+        off.close()
