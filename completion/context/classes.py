@@ -53,7 +53,7 @@ def extends_of(signature: str) -> str | None:
     return m.group(1)
 
 
-def parameter_properties(constructor: str) -> set[str] | None:
+def parameter_properties(constructor: str, inside: bool = False) -> set[str] | None:
     """Public fields a constructor declares in its parameters (`constructor(public id: string, private x)` →
     {id}); None when the parameter list is cut off (a long signature is clipped in the index)."""
     start = constructor.find("(")
@@ -71,24 +71,27 @@ def parameter_properties(constructor: str) -> set[str] | None:
     out = set()
     for m in _PARAMETER_PROPERTY.finditer(params):
         words = set(m.group(1).split())
-        if not words & {"private", "protected"}:
+        if inside or not words & {"private", "protected"}:
             out.add(m.group(2))
     return out
 
 
-def public_members(members: Sequence[Symbol]) -> set[str] | None:
+def public_members(members: Sequence[Symbol], inside: bool = False) -> set[str] | None:
     """The names code outside a class may write after an instance of it, from the class's own member
-    symbols (its bases are the caller's); None when they cannot be known."""
+    symbols (its bases are the caller's); None when they cannot be known. `inside`: the names `this.`
+    may take in the class's own code — private and protected ones too (`#name` is spelled with its `#`
+    and cannot follow `this.` as an identifier token, so it is left out either way)."""
+    hidden = {"static"} if inside else {"static", "private", "protected"}
     out: set[str] = set()
     for sym in members:
         words = modifiers(sym.signature)
         if sym.name == "constructor":
-            props = parameter_properties(sym.signature)
+            props = parameter_properties(sym.signature, inside)
             if props is None:
                 return None
             out |= props
             continue
-        if words & {"static", "private", "protected"} or sym.kind not in ("method", "field", "function"):
+        if words & hidden or sym.kind not in ("method", "field", "function"):
             continue
         out.add(sym.name)
     return out

@@ -49,6 +49,7 @@ MODULE_ATTRIBUTES = frozenset({"__name__", "__file__", "__doc__", "__path__", "_
 RARELY_WRITTEN = MODULE_ATTRIBUTES | {"__init__", "__main__"}
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
 _INDEX_SIGNATURE = re.compile(r"\s*(?:(?:static|readonly|declare)\s+)*\[\s*[A-Za-z_$][\w$]*\s*:")
+_HASH_PRIVATE = re.compile(r"(?<![\w$'\"])#[A-Za-z_$]")  # `#count` (a JS private name), not in a string
 _INTERFACE = re.compile(r"\s*(?:export\s+)?(?:declare\s+)?interface\b")
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
@@ -512,8 +513,10 @@ class SignatureResolver:
         bases' (completion/context/classes.py); None when that is not a class of this repository
         or its members cannot all be known. (`focusManager.` had been completed `setOnline(true)`,
         a member of the other manager, and `mockReturnValue(true)`.)"""
-        if self.view.language not in classes.TS_LANGUAGES or qualifier in ("this", "super"):
+        if self.view.language not in classes.TS_LANGUAGES or qualifier == "super":
             return None
+        if qualifier == "this":
+            return self._this_names()
         imp = self.bindings.get(qualifier)
         if imp is not None:
             if imp.name in ("", "*", "default"):
@@ -527,23 +530,43 @@ class SignatureResolver:
         names = self._class_members(*found[0], depth=5)
         return frozenset(names | classes.OBJECT_MEMBERS) if names is not None else None
 
-    def _class_members(self, path: str, cls: Symbol, depth: int) -> set[str] | None:
-        """A TS class's public instance member names and its bases', or None if any cannot be known.
-        (Not cached across requests: a few indexed reads per base, ~1 ms.)"""
-        mates = self.symbols_of(path)
+    def _this_names(self) -> frozenset[str] | None:
+        """TypeScript `this.|` in an instance member of a class of this file: every member the class
+        and its bases declare, private and protected ones too (TypeScript refuses `this.x` for an
+        undeclared `x`, so — unlike Python's `self.` — even an assignment must name one of these).
+        None in a static method (`this` is the class there) or when the class has `#private` members
+        (`this.#x` is not an identifier the rule can spell)."""
+        owner = self.enclosing_class()
+        if owner is None or owner.kind != "class":
+            return None
+        line = self.view.line
+        method = [s for s in self.view.symbols if s.parent == owner.name and s.kind == "method"
+                  and s.start_line <= line <= s.end_line]
+        if method and "static" in classes.modifiers(method[-1].signature):
+            return None
+        names = self._class_members(self.view.rel, owner, depth=5, inside=True)
+        return frozenset(names | classes.OBJECT_MEMBERS) if names is not None else None
+
+    def _class_members(self, path: str, cls: Symbol, depth: int, inside: bool = False) -> set[str] | None:
+        """A TS class's public instance member names and its bases' (`inside`: all of them, for `this.`),
+        or None if any cannot be known. (Not cached across requests: a few indexed reads per base, ~1 ms.)"""
+        mates = self._file_symbols(path)
         if any(s.name == cls.name and s.kind == "type" and _INTERFACE.match(s.signature) for s in mates):
             return None  # declaration merging: the interface adds members the class does not declare
-        lines = self.index.read_lines(path)
-        if lines is None or any(_INDEX_SIGNATURE.match(line) for line in lines[cls.start_line:cls.end_line + 1]):
+        lines = self._file_lines(path)
+        body = lines[cls.start_line:cls.end_line + 1] if lines is not None else None
+        if body is None or any(_INDEX_SIGNATURE.match(line) for line in body):
             return None  # `[key: string]: T`: any name is a member
-        names = classes.public_members([s for s in mates if s.parent == cls.name])
+        if inside and any(_HASH_PRIVATE.search(line) for line in body):
+            return None
+        names = classes.public_members([s for s in mates if s.parent == cls.name], inside)
         base = classes.extends_of(cls.signature)
         if names is None or base is None or not base:
             return names
         found = self._base_class(path, base) if depth > 0 else None
         if found is None:
             return None  # a base outside the repository (or not a class we can read)
-        inherited = self._class_members(*found, depth - 1)
+        inherited = self._class_members(*found, depth - 1, inside=inside)
         return None if inherited is None else names | inherited
 
     def _file_symbols(self, path: str) -> list[Symbol] | tuple[Symbol, ...]:

@@ -370,3 +370,23 @@ def test_a_go_package_namespace_is_remembered_until_its_files_change(tmp_path):
         assert names() == {"Gamma", "Beta"}  # a changed file's rows
     finally:
         idx.close()
+
+
+def test_typescript_this_offers_every_member_the_class_and_its_bases_declare(index):
+    """`this.` inside a class: private and protected members too (own and the base's), not statics."""
+    from completion.context.classes import OBJECT_MEMBERS
+    text = ("import { Emitter } from './state/base';\n\nexport class Timer extends Emitter<() => void> {\n"
+            "  private ticks = 0;\n  static make(): Timer { return new Timer(); }\n"
+            "  constructor(private readonly step: number) { super(); }\n  tick(): void {\n    this.|\n  }\n}\n")
+
+    def this_names(text: str) -> frozenset[str] | None:  # the whole file open, the cursor at `|`
+        offset = text.index("|")
+        text = text.replace("|", "")
+        parsed = extract(text, "typescript")
+        view = FileView("web/timer.ts", "typescript", text, offset, parsed.symbols, parsed.imports)
+        return SignatureResolver(index, view).member_names("this", "")
+
+    assert this_names(text) == frozenset({"ticks", "step", "tick", "listeners", "subscribe", "drop"} | OBJECT_MEMBERS)
+    in_static = text.replace("  tick(): void {", "  static reset(): void {")
+    assert this_names(in_static) is None  # `this` is the class there
+    assert this_names(text.replace("private ticks = 0;", "#ticks = 0;")) is None  # `this.#ticks` cannot be spelled
