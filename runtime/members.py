@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_IDENT = re.compile(r"#?[A-Za-z_$][\w$]*")  # `#` starts a JS private name (`this.#count`), nothing else
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,13 @@ class MemberRule:
     def open(self, generated: str) -> bool:
         """Is the name still being written after `generated` (so the rule still applies)?"""
         text = self.typed + generated
-        return text == "" or _IDENT.fullmatch(text) is not None
+        return text in ("", "#") or _IDENT.fullmatch(text) is not None
 
     def allows(self, generated: str, ended: bool = False) -> bool:
         """May the completion start with `generated`? `ended`: generation stops right here."""
         text = self.typed + generated
         m = _IDENT.match(text)
-        name = m.group(0) if m else ""
+        name = m.group(0) if m else text[:1] if text[:1] == "#" else ""
         if len(name) < len(text) or ended:
             return name in self._lookup
         return self._has_prefix(name)

@@ -79,8 +79,7 @@ def parameter_properties(constructor: str, inside: bool = False) -> set[str] | N
 def public_members(members: Sequence[Symbol], inside: bool = False) -> set[str] | None:
     """The names code outside a class may write after an instance of it, from the class's own member
     symbols (its bases are the caller's); None when they cannot be known. `inside`: the names `this.`
-    may take in the class's own code — private and protected ones too (`#name` is spelled with its `#`
-    and cannot follow `this.` as an identifier token, so it is left out either way)."""
+    may take in the class's own code — private, protected and `#private` ones too."""
     hidden = {"static"} if inside else {"static", "private", "protected"}
     out: set[str] = set()
     for sym in members:
@@ -91,7 +90,7 @@ def public_members(members: Sequence[Symbol], inside: bool = False) -> set[str] 
                 return None
             out |= props
             continue
-        if words & hidden or sym.kind not in ("method", "field", "function"):
+        if words & hidden or sym.kind not in ("method", "field", "function") or (sym.name[:1] == "#" and not inside):
             continue
         out.add(sym.name)
     return out

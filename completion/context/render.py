@@ -12,8 +12,11 @@ MAX_FIELDS = 10
 
 
 def _public(symbol: Symbol) -> bool:
-    """Private helpers (`_x`) are not what callers write; constructors are."""
+    """Private helpers (`_x`) are not what callers write; constructors are. JS `#private` members
+    cannot be written outside their class at all."""
     name = symbol.name
+    if name.startswith("#"):
+        return False
     return not name.startswith("_") or name in ("__init__", "__call__", "__new__") or symbol.kind == "field"
 
 

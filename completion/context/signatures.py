@@ -49,7 +49,6 @@ MODULE_ATTRIBUTES = frozenset({"__name__", "__file__", "__doc__", "__path__", "_
 RARELY_WRITTEN = MODULE_ATTRIBUTES | {"__init__", "__main__"}
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
 _INDEX_SIGNATURE = re.compile(r"\s*(?:(?:static|readonly|declare)\s+)*\[\s*[A-Za-z_$][\w$]*\s*:")
-_HASH_PRIVATE = re.compile(r"(?<![\w$'\"])#[A-Za-z_$]")  # `#count` (a JS private name), not in a string
 _INTERFACE = re.compile(r"\s*(?:export\s+)?(?:declare\s+)?interface\b")
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
@@ -534,8 +533,7 @@ class SignatureResolver:
         """TypeScript `this.|` in an instance member of a class of this file: every member the class
         and its bases declare, private and protected ones too (TypeScript refuses `this.x` for an
         undeclared `x`, so — unlike Python's `self.` — even an assignment must name one of these).
-        None in a static method (`this` is the class there) or when the class has `#private` members
-        (`this.#x` is not an identifier the rule can spell)."""
+        None in a static method (`this` is the class there)."""
         owner = self.enclosing_class()
         if owner is None or owner.kind != "class":
             return None
@@ -557,8 +555,6 @@ class SignatureResolver:
         body = lines[cls.start_line:cls.end_line + 1] if lines is not None else None
         if body is None or any(_INDEX_SIGNATURE.match(line) for line in body):
             return None  # `[key: string]: T`: any name is a member
-        if inside and any(_HASH_PRIVATE.search(line) for line in body):
-            return None
         names = classes.public_members([s for s in mates if s.parent == cls.name], inside)
         base = classes.extends_of(cls.signature)
         if names is None or base is None or not base:

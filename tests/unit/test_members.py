@@ -46,3 +46,11 @@ def test_the_rule_as_a_grammar_parses_and_spells_the_names_after_what_is_typed()
     assert llama_cpp.LlamaGrammar.from_string(text, verbose=False) is not None
     whole = gbnf(MemberRule.of(["e", "echo"], "e"))  # "e" is already a whole name: it may end here
     assert 'name ::= "" | "cho"' in whole and llama_cpp.LlamaGrammar.from_string(whole, verbose=False)
+
+
+def test_a_js_private_name_is_spelled_with_its_hash():
+    """`this.#count`: `#` starts a name only where the rule has `#` names (never in Python's rules)."""
+    rule = MemberRule.of(["#count", "tick"])
+    assert rule.open("#") and rule.allows("#") and rule.allows("#co") and rule.allows("#count.")
+    assert not rule.allows("#", ended=True) and not rule.allows("#x")
+    assert not MemberRule.of(["tick"]).allows("#")

@@ -7,9 +7,9 @@
 (function_declaration name: (identifier) @name) @definition.function
 (function_signature name: (identifier) @name) @definition.function
 (generator_function_declaration name: (identifier) @name) @definition.function
-(method_definition name: (property_identifier) @name) @definition.method
+(method_definition name: [(property_identifier) (private_property_identifier)] @name) @definition.method
 (abstract_method_signature name: (property_identifier) @name) @definition.method
-(public_field_definition name: (property_identifier) @name) @definition.field
+(public_field_definition name: [(property_identifier) (private_property_identifier)] @name) @definition.field
 (lexical_declaration
   (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])) @definition.function
 (program (lexical_declaration (variable_declarator name: (identifier) @name)) @definition.variable)
