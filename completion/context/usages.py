@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 from cache.index.tokens import identifiers, jaccard
 from completion.context.candidates import Candidate
+from completion.context.pyclasses import may_bind
 
 # `recv.`, `recv.par`, `recv::`, `recv::par` at the end of the text before the cursor.
 _MEMBER_AT_CURSOR = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*(\.|::)\s*([A-Za-z_$][\w$]*)?$")
@@ -39,8 +40,10 @@ class MemberAccess:
 
     @property
     def key(self) -> str:
-        """`httpx.`: what member-specific context is gathered for (the typed part left out)."""
-        return f"{self.receiver}{self.accessor}"
+        """`httpx.`: what member-specific context is gathered for (the typed part left out); `self.=`
+        where the receiver may be an assignment target (a statement's start): the member rule's names
+        differ there (none for a Python object: a new attribute may be bound)."""
+        return f"{self.receiver}{self.accessor}" + ("=" if may_bind(self.lead) else "")
 
     def pattern(self) -> re.Pattern[str]:
         """Matches `receiver<accessor>member` in other code; group 1 is the member."""

@@ -271,3 +271,34 @@ def test_a_typescript_instance_holds_the_completion_to_its_class_members(local_b
         assert result.items and re.match(r"\w+", result.items[0].text).group(0) in names
     finally:
         inner.close()
+
+
+def test_python_self_holds_a_read_to_the_class_attributes(local_backend, tmp_path, monkeypatch):
+    """`return self.` in a subclass of a repository class: the attributes of both (methods, what
+    `self.x = …` binds) reach the backend as the member rule and the name written is one of them;
+    `self.` starting a statement (it may bind a new attribute) gets no rule."""
+    sent = spy_on_requests(local_backend, monkeypatch)
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "counters.py").write_text("class Counter:\n    def __init__(self):\n        self.total_count = 0\n\n"
+                                      "    def bump(self):\n        self.total_count += 1\n")
+    path = root / "stepped.py"
+    head = ("from counters import Counter\n\n\nclass SteppedCounter(Counter):\n    def __init__(self, step):\n"
+            "        super().__init__()\n        self.step_size = step\n\n    def current(self):\n        ")
+    e, ctx, inner = engine_with_context(local_backend, root, tmp_path)
+
+    def at(line_text: str, rid: str) -> Request:
+        text = head + line_text + "\n"
+        offset = len(head) + len(line_text)
+        return Request(uri=path.as_uri(), text=text, offset=offset, language="python", path=str(path),
+                       trigger="invoked", request_id=rid, workspace_folders=(str(root),))
+
+    try:
+        result = asyncio.run(e.complete(at("return self.", "a")))
+        names = set(sent[-1].members.names)
+        assert {"total_count", "bump", "step_size", "current"} <= names and "__init__" not in names
+        assert result.items and re.match(r"\w+", result.items[0].text).group(0) in names
+        asyncio.run(e.complete(at("self.", "b")))
+        assert sent[-1].members is None
+    finally:
+        inner.close()

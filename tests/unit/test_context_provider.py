@@ -277,7 +277,7 @@ async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(r
         text = "import app.tools as tools\n\n\ndef run():\n    tools."
         first = await ctx.gather(request(repo, text), 400, words)
         assert "alpha" in first.members and "beta" not in first.members and "__name__" not in first.members
-        assert first.member == "tools."
+        assert first.member == "tools.="  # `=`: at a statement's start (where a Python object's rule stands down)
         again = await ctx.gather(request(repo, text + "al"), 400, words)
         assert again.members == first.members and reads.count("app/tools.py") == 1
         listing = lambda result: "\n".join(f.text for f in result.files if f.path == "app/tools.py")
