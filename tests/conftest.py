@@ -61,3 +61,18 @@ def local_backend(model_path):
     backend = LlamaCppBackend(LocalModelSettings(name=str(model_path), n_ctx=4096, n_threads=threads))
     backend.load_blocking()
     yield backend
+
+
+def indexed_files(root: Path, files: dict[str, str]):
+    """A real RepoIndex (SQLite beside `root`) over `files` written under `root`, fully built."""
+    from cache.index.indexer import RepoIndex
+    from cache.index.scan import ScanRules
+    from completion.languages import language_for
+
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    index = RepoIndex(root, root.parent / f"{root.name}.sqlite", ScanRules(), language_for)
+    index.start()
+    assert index.wait_idle(30)
+    return index

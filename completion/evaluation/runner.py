@@ -74,8 +74,9 @@ class EvalRunner:
     def __init__(self, backend: Backend, completion: CompletionSettings, context: ContextSettings,
                  arms: Sequence[Arm], results_path: Path, *, fim_family: str = "auto", whole_file: bool = False) -> None:
         self.backend = backend
-        # whole_file: the editor holds the whole file, cursor inside it (editing existing code), instead of
-        # the masked text before the cursor (CrossCodeEval's setting, writing new code at the end).
+        # whole_file: the editor holds the whole file but the answer (the rest of the cursor's line): editing
+        # existing code, the lines below in the suffix; instead of the masked text before the cursor
+        # (CrossCodeEval's setting, writing new code at the end).
         self.whole_file = whole_file
         self.completion = completion
         self.context = context
@@ -100,7 +101,10 @@ class EvalRunner:
         settings = arm.settings(self.context)
         completion = arm.completion_settings(self.completion)
         provider = self.provider(case.repo) if settings.enabled else None
-        masked = original if self.whole_file else case.masked(original)
+        masked = case.masked(original)
+        if self.whole_file:
+            line_end = original.find("\n", case.cursor_offset)
+            masked += original[line_end:] if line_end >= 0 else ""
         path = str(Path(case.repo) / case.path)
         uri = Path(path).as_uri()
         engine = CompletionEngine(self.backend, completion, settings, fim_family=self.fim_family,

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import indexed_files
+
 from cache.index.extract import extract
 from cache.index.indexer import RepoIndex
-from cache.index.scan import ScanRules
 from completion.context import pyclasses
 from completion.context.signatures import FileView, SignatureResolver
 from completion.context.usages import in_string, member_access
-from completion.languages import language_for
 
 
 def test_attribute_mentions_are_reads_and_writes_of_self():
@@ -126,13 +126,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> RepoIndex:
-    root = tmp_path_factory.mktemp("pyclasses")
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    idx = RepoIndex(root, root.parent / "pyclasses.sqlite", ScanRules(), language_for)
-    idx.start()
-    assert idx.wait_idle(30)
+    idx = indexed_files(tmp_path_factory.mktemp("pyclasses"), FILES)
     yield idx
     idx.close()
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import indexed_files
+
 from cache.index.extract import extract
 from cache.index.indexer import RepoIndex
 from cache.index.scan import ScanRules
@@ -99,13 +101,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> RepoIndex:
-    root = tmp_path_factory.mktemp("multi")
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    idx = RepoIndex(root, root.parent / "multi.sqlite", ScanRules(), language_for)
-    idx.start()
-    assert idx.wait_idle(30)
+    idx = indexed_files(tmp_path_factory.mktemp("multi"), FILES)
     yield idx
     idx.close()
 
