@@ -35,7 +35,7 @@ GRAMMARS: dict[str, tuple[str, str, str]] = {
 
 # The code that decides what a file's rows hold (symbols, imports, windows): when any of it changes, rows
 # written by the old code are stale even though the file is not (see `extraction_version`).
-EXTRACTION_SOURCES = ("extract.py", "imports.py", "windows.py", "tokens.py", "languages.py")
+EXTRACTION_SOURCES = ("extract.py", "imports.py", "windows.py", "tokens.py", "languages.py", "bases.py")
 
 
 @functools.lru_cache(maxsize=1)

@@ -70,11 +70,27 @@ def _m001_initial(db: sqlite3.Connection) -> None:
 
 
 def _m002_class_index(db: sqlite3.Connection) -> None:
-    """Classes by kind: finding a Python class's subclasses scans class rows only (`classes_mentioning`)."""
-    db.execute("CREATE INDEX symbols_kind ON symbols(kind)")
+    """Symbols by kind (classes are looked up by kind)."""
+    db.execute("CREATE INDEX IF NOT EXISTS symbols_kind ON symbols(kind)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_initial, _m002_class_index)
+def _m003_bases(db: sqlite3.Connection) -> None:
+    """One row per (class, base it names): a class's subclasses in one indexed lookup (`subclasses`), where a
+    scan of every class header took ~40 ms on 50,000 files. Filled as files are (re-)read: the extraction
+    version includes cache/index/bases.py, so an index older than this table re-reads every file once."""
+    db.executescript("""
+    CREATE TABLE IF NOT EXISTS bases (
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        class TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        base TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS bases_base ON bases(base);
+    CREATE INDEX IF NOT EXISTS bases_file ON bases(file_id);
+    """)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_initial, _m002_class_index, _m003_bases)
 
 
 def migrate(db: sqlite3.Connection) -> int:

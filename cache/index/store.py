@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from cache.index.bases import base_keys
 from cache.index.model import FileExtract, Import, Symbol
 from cache.index.schema import migrate
 from cache.index.tokens import fts_query
@@ -191,6 +192,9 @@ class IndexStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(fid, s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line) for s in extract.symbols],
             )
+            db.executemany("INSERT INTO bases (file_id, class, start_line, base) VALUES (?, ?, ?, ?)",
+                           [(fid, s.name, s.start_line, base) for s in extract.symbols if s.kind == "class"
+                            for base in base_keys(s.signature, language)])
             db.executemany("INSERT INTO imports (file_id, module, name, local, line) VALUES (?, ?, ?, ?, ?)",
                            [(fid, i.module, i.name, i.local, i.line) for i in extract.imports])
             db.executemany("INSERT INTO windows (file_id, start_line, end_line, tokens) VALUES (?, ?, ?, ?)",
@@ -220,6 +224,7 @@ class IndexStore:
             db.execute("DELETE FROM windows WHERE file_id = ?", (fid,))
             db.execute("DELETE FROM symbols WHERE file_id = ?", (fid,))
             db.execute("DELETE FROM imports WHERE file_id = ?", (fid,))
+            db.execute("DELETE FROM bases WHERE file_id = ?", (fid,))
             db.execute("DELETE FROM files WHERE id = ?", (fid,))
 
     def mark_all_stale(self, meta_key: str, meta_value: str) -> int:
@@ -289,12 +294,13 @@ class IndexStore:
             "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? LIMIT ?", (name, limit))
         return [(r[0], Symbol(*r[1:])) for r in rows]
 
-    def classes_mentioning(self, name: str, language: str, limit: int = 33) -> list[tuple[str, Symbol]]:
-        """Classes whose header contains `name` (a superset of its subclasses: the caller reads the bases)."""
+    def subclasses(self, name: str, language: str, limit: int = 33) -> list[tuple[str, Symbol]]:
+        """Classes whose header names a base called `name` (`Base`, `mod.Base`: the caller checks which)."""
         rows = self.conn().execute(
             "SELECT f.path, s.name, s.kind, s.parent, s.signature, s.doc, s.start_line, s.end_line "
-            "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.kind = 'class' AND instr(s.signature, ?) > 0 "
-            "AND f.language = ? LIMIT ?", (name, language, limit))
+            "FROM bases b JOIN files f ON f.id = b.file_id JOIN symbols s ON s.file_id = b.file_id "
+            "AND s.start_line = b.start_line AND s.name = b.class AND s.kind = 'class' "
+            "WHERE b.base = ? AND f.language = ? LIMIT ?", (name, language, limit))
         return [(r[0], Symbol(*r[1:])) for r in rows]
 
     def symbols_of(self, rel: str, parent: str | None = None) -> list[Symbol]:

@@ -144,23 +144,3 @@ def render_listing(symbols: Sequence[Symbol], language: str) -> str:
     """What a module offers, one definition per line (a stub of its public names, no bodies)."""
     return "\n".join(one_line(s, language) for s in symbols)
 
-
-def base_names(signature: str, language: str) -> list[str]:
-    """Names a class header derives from (`class A(B, C):`, `extends B implements C`, `: public B`)."""
-    if language == "python":
-        m = re.search(r"\((.*)\)\s*:?\s*$", signature, re.S)
-        if not m:
-            return []
-        names = []
-        for part in m.group(1).split(","):
-            part = part.strip()
-            if "=" in part or not part:
-                continue  # metaclass=… and friends
-            names.append(re.sub(r"\[.*", "", part).strip())
-        return [n for n in names if re.fullmatch(r"[\w.]+", n)]
-    m = re.search(r"(?:extends|implements|:)\s+(.*)$", signature.replace("\n", " "))
-    if not m:
-        return []
-    text = re.sub(r"\b(?:public|private|protected|virtual|implements|extends)\b", " ", m.group(1))
-    text = re.sub(r"<[^<>]*>", "", text)
-    return [n for n in re.findall(r"[A-Za-z_][\w.]*", text)]

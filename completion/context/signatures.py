@@ -20,7 +20,8 @@ from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
 from completion.context import classes, esmodules, pyclasses, resolve
 from completion.context.candidates import Candidate
-from completion.context.render import base_names, render_listing, render_skeleton, render_symbol
+from cache.index.bases import base_names
+from completion.context.render import render_listing, render_skeleton, render_symbol
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
 _STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
@@ -700,9 +701,9 @@ class SignatureResolver:
         for _level in range(3):
             following: list[str] = []
             for parent in frontier:
-                stored = self.store.classes_mentioning(parent, "python", 4 * SUBCLASSES)
-                if len(stored) >= 4 * SUBCLASSES:
-                    return None  # some subclasses may be past the limit
+                stored = self.store.subclasses(parent, "python", SUBCLASSES + 1)
+                if len(stored) > SUBCLASSES:
+                    return None  # too many to read for one request
                 rows = [(p, s) for p, s in stored if p != self.view.rel]
                 rows += [(self.view.rel, s) for s in self.view.symbols if s.kind == "class" and parent in s.signature]
                 for path, sub in rows:
