@@ -238,7 +238,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         backend = cache = GenerationCache(backend, args.generation_cache)
     runner = EvalRunner(backend, settings.completion, settings.context, arms, out / "results.jsonl",
-                        fim_family=settings.model.fim_family)
+                        fim_family=settings.model.fim_family, whole_file=args.whole_file)
 
     def progress(result, n, total):
         em = result.metrics.get("exact_match", 0.0)
@@ -264,6 +264,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     report = {
         "finished": timestamp(), "model": backend.model_name, "repos": [os.path.abspath(r) for r in args.repos],
         "cases": len(cases), "copyable_cases": len(copyable), "seed": args.seed, "variant": args.variant,
+        "whole_file": args.whole_file,
         "settings": {"max_tokens": settings.completion.max_tokens, "prefix_tokens": settings.completion.prefix_tokens,
                      "budget_tokens": settings.context.budget_tokens, "threads": settings.model.n_threads,
                      "candidates": settings.completion.candidates,
@@ -395,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time the extra candidates may take (default: unbounded in practice)")
     e.add_argument("--candidate-min-prob", type=float, help="first-token probability an extra candidate needs")
     e.add_argument("--rebuild", action="store_true", help="rebuild cases even if OUT/cases.json exists")
+    e.add_argument("--whole-file", action="store_true",
+                   help="the editor holds the whole file but the answer (editing existing code: the lines "
+                        "below are the prompt's suffix), not CrossCodeEval's text before the cursor")
     e.add_argument("--generation-cache", help="record generations here (.jsonl or .jsonl.gz) and replay those "
                    "whose prompt and decoding rules are unchanged: a re-run after a change only runs the "
                    "model for the rows it touched (latency of replayed rows is the recording's)")

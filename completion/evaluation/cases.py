@@ -54,6 +54,13 @@ class Case:
         text = self.original() if original is None else original
         return text[: self.cursor_offset]
 
+    def edited(self, original: str | None = None) -> str:
+        """What the editor holds while the line is being rewritten in existing code: the whole file but the
+        answer (the rest of the cursor's line); the lines below are the prompt's suffix (`--whole-file`)."""
+        text = self.original() if original is None else original
+        line_end = text.find("\n", self.cursor_offset)
+        return text[: self.cursor_offset] + (text[line_end:] if line_end >= 0 else "")
+
 
 # A variant places the cursor: (line text, column of the name, name, a random generator seeded for this
 # line) → column of the cursor, or None to skip the line.

@@ -101,10 +101,7 @@ class EvalRunner:
         settings = arm.settings(self.context)
         completion = arm.completion_settings(self.completion)
         provider = self.provider(case.repo) if settings.enabled else None
-        masked = case.masked(original)
-        if self.whole_file:
-            line_end = original.find("\n", case.cursor_offset)
-            masked += original[line_end:] if line_end >= 0 else ""
+        masked = case.edited(original) if self.whole_file else case.masked(original)
         path = str(Path(case.repo) / case.path)
         uri = Path(path).as_uri()
         engine = CompletionEngine(self.backend, completion, settings, fim_family=self.fim_family,

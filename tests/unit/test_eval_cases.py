@@ -154,6 +154,9 @@ async def test_masked_file_rule_the_answer_is_nowhere_the_pipeline_can_see(shop,
     assert "def compute_total(items, *, tax_rate: float = 0.0) -> float:" in seen
     assert "tax_rate=0.21" not in seen and answer_line.strip() not in seen
     assert all(f.path != case.path for f in result.files)
+    # `--whole-file`: the lines below stay, the answer does not
+    edited = case.edited()
+    assert case.answer not in edited and edited.startswith(masked) and edited.endswith(CHECKOUT[CHECKOUT.index(answer_line) + len(answer_line):])
 
 
 @pytest.mark.parametrize("variant", ["name-start", "mid-identifier"])
