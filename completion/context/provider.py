@@ -446,7 +446,9 @@ class RepositoryContext:
         candidates: list[Candidate] = []
         with index.busy() if index is not None else contextlib.nullcontext():
             view = self._view(request, rel, index) if (s.signatures or s.keep_imports) else None
-            access = usages.member_access(request.line_prefix)
+            # `self.`/`this.` count for the member rule only: their usages elsewhere are other objects
+            rule_access = usages.member_access(request.line_prefix, with_self=True)
+            access = rule_access if rule_access is not None and rule_access.receiver not in usages.OWN_RECEIVERS else None
             query = self._query(request, index) if (s.analogy or s.usages) else None
             if s.analogy and query is not None:
                 candidates += self._analogy(request, index, rel, snap, query)
@@ -456,7 +458,6 @@ class RepositoryContext:
             if s.signatures and view is not None and index is not None:
                 resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
-                rule_access = usages.member_access(request.line_prefix, with_self=True)
                 if rule_access is not None and s.member_rule and not usages.in_string(request.line_prefix):
                     members = resolver.member_names(rule_access.receiver, rule_access.lead) or frozenset()
             if s.keep_imports and view is not None:
@@ -479,6 +480,6 @@ class RepositoryContext:
         # cursor; the engine re-gathers a kept context once per new `name.` and takes it only if it
         # holds some.
         specific = bool(members) or any(c.kind == "usage" or c.source == "module" for c in ordered)
-        member = usages.member_key(request.line_prefix) if specific else ""
+        member = rule_access.key if rule_access is not None and specific else ""
         return ContextResult(tuple(to_files(ordered)), sum(c.cost for c in ordered), report,
                              member=member, members=members)

@@ -20,7 +20,7 @@ from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
 from completion.context import classes, esmodules, pyclasses, resolve
 from completion.context.candidates import Candidate
-from cache.index.bases import base_names
+from cache.index.bases import base_keys, base_names
 from completion.context.render import render_listing, render_skeleton, render_symbol
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
@@ -195,13 +195,14 @@ class SignatureResolver:
             return resolve.c_include(self.store, cur, module)
         return []
 
-    def submodule(self, imp: Import) -> list[str]:
-        """`from pkg import mod` / `use crate::a::b`: the imported name may itself be a module."""
+    def submodule(self, imp: Import, current: str | None = None) -> list[str]:
+        """`from pkg import mod` / `use crate::a::b`: the imported name may itself be a module
+        (`current`: the importing file, default the cursor's)."""
         if self.view.language == "python" and imp.name not in ("", "*"):
             joiner = "" if imp.module.endswith(".") else "."
-            return self.module_files(imp.module + joiner + imp.name)
+            return self.module_files(imp.module + joiner + imp.name, current=current)
         if self.view.language == "rust" and imp.name not in ("", "*"):
-            return self.module_files(f"{imp.module}::{imp.name}")
+            return self.module_files(f"{imp.module}::{imp.name}", current=current)
         return []
 
     def symbols_of(self, path: str, parent: str | None = None) -> list[Symbol]:
@@ -489,7 +490,7 @@ class SignatureResolver:
         `click.echo(…)` became `click.__name__ = …`, then `click.__version__ = …` once `__name__`
         was out. Typing `_` lifts the rule (runtime/members.py: no name starts with what is typed).
         `lead`: the cursor line before `qualifier`, stripped (an instance's rule needs it)."""
-        names = self.namespace(qualifier) if qualifier != "self" else None
+        names = self.namespace(qualifier)
         if names is None and self.view.language == "python":
             return self.python_instance_names(qualifier, lead)
         if names is None:
@@ -595,9 +596,8 @@ class SignatureResolver:
                 found = self.find(self.module_files(imp.module, imp.name, current=path), imp.name)
             elif rest and imp.name == "":  # `import mod` … `mod.Base`
                 found = self.find(self.module_files(imp.module, "", current=path), rest)
-            elif rest and imp.name not in ("*", "default") and self.view.language == "python":  # `from pkg import mod`
-                joiner = "" if imp.module.endswith(".") else "."
-                found = self.find(self.module_files(imp.module + joiner + imp.name, current=path), rest)
+            elif rest:  # `from pkg import mod` … `mod.Base`
+                found = self.find(self.submodule(imp, current=path), rest)
             else:
                 found = []
             found = [(p, s) for p, s in found if s.kind == "class"]
@@ -704,11 +704,11 @@ class SignatureResolver:
                 stored = self.store.subclasses(parent, "python", SUBCLASSES + 1)
                 if len(stored) > SUBCLASSES:
                     return None  # too many to read for one request
+                # the cursor's file from its live text, the others as the index keyed them by base
                 rows = [(p, s) for p, s in stored if p != self.view.rel]
-                rows += [(self.view.rel, s) for s in self.view.symbols if s.kind == "class" and parent in s.signature]
+                rows += [(self.view.rel, s) for s in self.view.symbols
+                         if s.kind == "class" and parent in base_keys(s.signature, "python")]
                 for path, sub in rows:
-                    if parent not in (b.rsplit(".", 1)[-1] for b in base_names(sub.signature, "python")):
-                        continue
                     count += 1
                     sub_names = self._python_class_names(path, sub, memo, 6, skip=parent) if count <= SUBCLASSES else None
                     if sub_names is None:
@@ -945,4 +945,4 @@ def _binding(imp: Import, language: str) -> Import:
 
 def _private(name: str) -> bool:
     """`_helper`, `__mangled`; not a dunder (`__version__` is public by convention)."""
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__") and len(name) > 4)
+    return name.startswith("_") and not pyclasses.is_dunder(name)
