@@ -28,7 +28,7 @@ def post_context(request: Request, prefix: str, suffix: str, mode: str, s: Compl
     """What the filters and the stop rule know about this request (prefix/suffix: the prompt windows)."""
     return PostContext(
         line_prefix=request.line_prefix, line_suffix=request.line_suffix, suffix=suffix, prefix=prefix,
-        mode=mode, max_lines=s.max_lines, language=request.language,
+        mode=mode, max_lines=s.max_lines, language=request.language, document_prefix=request.prefix,
         disabled=frozenset() if s.syntax_gate else frozenset({"syntax_gate"}),
     )
 

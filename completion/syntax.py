@@ -14,8 +14,10 @@ Parsers are not thread-safe, so each thread gets its own (thread-local cache).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ _CLOSERS = ")]}"
 
 MAX_LINES_BEFORE = 80
 MAX_LINES_AFTER = 40
+MAX_HEADER_SCAN = 200_000  # characters searched above the window for the enclosing constructs' headers
 
 
 def supported(language: str) -> bool:
@@ -97,20 +100,95 @@ def _indent_width(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
+def enclosing_header(text: str, indent: int, max_chars: int = MAX_HEADER_SCAN) -> str:
+    """The header lines of every construct around the end of `text` (class, then method…), or "".
+
+    For a window whose first line is indented by `indent`: the nearest line
+    indented less, if it ends by opening a block (`{`, `:`), then the same again
+    above it, up to a header at column 0. A window that starts inside a method of
+    a long class parses badly without them: a TypeScript or Java method alone is
+    not a valid program, so the whole window became one ERROR node, and error
+    recovery then differed with and without a completion — the syntax gate cut
+    `notifyManager.batch(() => {` to `batch(() =>` on the dev benchmark. "" when
+    the chain does not reach column 0 (a header that does not open a block, or
+    none in the last `max_chars` of `text`: the cost stays bounded in huge files).
+    """
+    headers: list[str] = []
+    end, floor = len(text), max(0, len(text) - max_chars)
+    while indent > 0:
+        start = _last_line_indented_below(text, floor, end, indent)
+        if start is None:
+            return ""
+        line_end = text.find("\n", start, end)
+        line = text[start : end if line_end < 0 else line_end]
+        if not line.rstrip().endswith(("{", ":")):
+            return ""
+        indent = _indent_width(line)
+        first = _header_start(text, start, indent)
+        if first is None:
+            return ""
+        headers.append(text[first : start + len(line)] + "\n")
+        end = first
+    return "".join(reversed(headers))
+
+
+@lru_cache(maxsize=64)
+def _indented_below(indent: int) -> re.Pattern[str]:
+    """A newline before a non-blank line indented less than `indent` (starts with a literal: fast in C)."""
+    return re.compile(r"\n(?![ \t]{%d})(?=[ \t]*\S)" % indent)
+
+
+def _last_line_indented_below(text: str, floor: int, end: int, indent: int) -> int | None:
+    """Start of the last non-blank line in text[floor:end] indented less than `indent` (nearest first)."""
+    pattern, span = _indented_below(indent), 2048
+    while True:
+        lo = max(floor, end - span)
+        found = None
+        for m in pattern.finditer(text, max(0, lo - 1), end):
+            found = m.start() + 1
+        if found is not None:
+            return found
+        if lo == floor:
+            nl = text.find("\n", 0, end)
+            first = text[: nl if nl >= 0 else end]
+            return 0 if floor == 0 and first.strip() and _indent_width(first) < indent else None
+        span *= 8
+
+
+def _header_start(text: str, start: int, indent: int, max_lines: int = 40) -> int | None:
+    """Where the header whose last line starts at `start` begins.
+
+    A header split over lines (`export class Mutation<` … `> extends Removable {`)
+    begins at the nearest line at most as indented that starts with a word.
+    """
+    for _ in range(max_lines):
+        nl = text.find("\n", start)
+        line = text[start : nl if nl >= 0 else len(text)]
+        body = line.lstrip(" \t")
+        if _indent_width(line) <= indent and body and (body[0].isalnum() or body[0] in "_$@#"):
+            return start
+        if start == 0:
+            return None
+        start = text.rfind("\n", 0, start - 1) + 1
+    return None
+
+
 def window(prefix: str, suffix: str, max_before: int = MAX_LINES_BEFORE, max_after: int = MAX_LINES_AFTER) -> SyntaxWindow:
     """Cut `prefix`/`suffix` (text before/after the cursor) to whole constructs around the cursor.
 
     Only the lines in reach are split off, so the cost does not grow with the file.
     """
     lines = prefix.rsplit("\n", max_before + 1)
+    beyond = ""
     if len(lines) > max_before + 1:
-        lines = lines[1:]  # the first piece is everything beyond reach
+        beyond, lines = lines[0], lines[1:]  # the first piece is everything beyond reach
     current = len(lines) - 1
     start = None
     for i in range(current, -1, -1):
         if _starts_construct(lines[i]):
             start = i
             break
+    header = ""
     if start is None:  # inside a long construct: the least indented line in reach
         best = None
         for i in range(current, -1, -1):
@@ -119,7 +197,9 @@ def window(prefix: str, suffix: str, max_before: int = MAX_LINES_BEFORE, max_aft
                 if best is None or _indent_width(line) < _indent_width(lines[best]):
                     best = i
         start = best if best is not None else 0
-    head = "\n".join(lines[start:])
+        if beyond and lines[start].strip():
+            header = enclosing_header(beyond, _indent_width(lines[start]))
+    head = header + "\n".join(lines[start:])
 
     after = suffix.split("\n", max_after + 1)
     end = min(len(after), max_after + 1)

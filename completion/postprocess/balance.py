@@ -9,7 +9,6 @@ language, with or without a tree-sitter grammar.
 """
 from __future__ import annotations
 
-from completion import syntax
 from completion.postprocess.context import PostContext
 
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
@@ -102,7 +101,7 @@ def leading_closers(suffix: str, comment: str = "//", quotes: str = "\"'") -> in
 def cut_index(text: str, ctx: PostContext) -> int | None:
     """Where the completion starts closing what it must not, or None."""
     comment, quotes = _comment_mark(ctx.language), _quotes(ctx.language)
-    win = syntax.window(ctx.prefix, ctx.suffix)
+    win = ctx.syntax_window
     outer, quote = open_brackets(win.head, comment, quotes)
     if quote:
         # Inside a string: stop before the completion closes it if the rest of the line already does.

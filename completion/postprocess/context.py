@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from completion import syntax
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,14 @@ class PostContext:
     max_lines: int = 12
     language: str = ""
     disabled: frozenset[str] = frozenset()  # filter names to skip (settings, benchmarks)
+    # All the document before the cursor when `prefix` is a window of it: the syntax window looks
+    # above `prefix` for the header of the construct it starts inside (syntax.enclosing_header).
+    document_prefix: str = ""
+
+    @cached_property
+    def syntax_window(self) -> syntax.SyntaxWindow:
+        """The tree-sitter window around the cursor, shared by the filters that parse."""
+        return syntax.window(self.document_prefix or self.prefix, self.suffix)
 
     @property
     def indent(self) -> int:

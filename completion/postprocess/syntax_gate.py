@@ -97,7 +97,7 @@ def check(text: str, ctx: PostContext) -> tuple[str, int]:
     """
     if not text.strip() or not syntax.supported(ctx.language):
         return text, 0
-    win = syntax.window(ctx.prefix, ctx.suffix)
+    win = ctx.syntax_window
     base = _base_errors(ctx.language, win.head, win.tail)
     if base is None:
         return text, 0

@@ -86,8 +86,45 @@ def test_window_is_bounded_in_a_long_file():
 def test_window_inside_a_long_construct_starts_at_the_least_indented_line():
     methods = "".join(f"    def m{i}(self):\n        return {i}\n\n" for i in range(100))
     win = syntax.window("class A:\n" + methods + "    def n(self):\n        return ", "1\n")
-    assert win.head.startswith("    def ") and win.head.endswith("return ")
+    # The least indented line in reach, under the header of the class it is in (one line, above reach).
+    assert win.head == "class A:\n    def n(self):\n        return "
     assert syntax.error_count(syntax.parse("python", win.text("1"))) == 0
+
+
+def _long_ts_method(lines: int = 120) -> str:
+    """A class with a header over several lines and a method longer than the window's reach."""
+    body = "".join(f"    const v{i} = this.state.count + {i}\n" for i in range(lines))
+    return ("import { notifyManager } from './notifyManager'\n\n"
+            "export class Mutation<\n  TData = unknown,\n  TError = Error,\n> extends Removable {\n"
+            "  #state = 0\n\n  #dispatch(action: Action): void {\n" + body + "\n    notifyManager.")
+
+
+def test_window_inside_a_long_method_carries_the_enclosing_header():
+    win = syntax.window(_long_ts_method(), "")
+    # Every line in reach is as indented as the cursor's: the window is that line under its two headers.
+    assert win.head == ("export class Mutation<\n  TData = unknown,\n  TError = Error,\n> extends Removable {\n"
+                        "  #dispatch(action: Action): void {\n    notifyManager.")
+    # With the header the method is a class member: it parses, bar the file's unclosed braces at the end.
+    tree = syntax.parse("typescript", win.text("batch(() => {})\n  }\n}\n"))
+    assert syntax.error_count(tree) == 0
+    # No header where the nearest less-indented line does not open a block, or none is within reach.
+    assert syntax.enclosing_header("x = 1\n    y = 2\n", 4) == ""
+    assert syntax.enclosing_header("class A:\n" + "    pass\n" * 50, 4, max_chars=100) == ""
+    assert syntax.enclosing_header("class A:\n    def f(self):\n        pass", 4) == "class A:\n"
+
+
+@pytest.mark.parametrize("completion", ["batch(() => {", "notify(this)"])
+def test_gate_inside_a_long_class_method_with_nothing_after_the_cursor(completion):
+    """The engine hands the filters a 4,000-character prompt prefix and the whole document before the cursor.
+
+    Found on the dev benchmark (TanStack query-core, a masked file): the window began at a
+    method of the class, which TypeScript cannot parse alone, and the gate cut
+    `notifyManager.batch(() => {` to `batch(() =>` and `notify(this)` to `notify(this`.
+    """
+    before = _long_ts_method()
+    c = PostContext(line_prefix="    notifyManager.", line_suffix="", suffix="", prefix=before[-4000:],
+                    mode="line", language="typescript", document_prefix=before)
+    assert syntax_gate.apply(completion, c) == completion
 
 
 def test_error_count():
