@@ -18,10 +18,11 @@ from typing import Any, Iterable, Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
-from completion.context import classes, esmodules, pyclasses, resolve
+from completion.context import classes, esmodules, factories, pyclasses, resolve
 from completion.context.candidates import Candidate
 from cache.index.bases import base_keys, base_names
 from completion.context.render import render_listing, render_skeleton, render_symbol
+from completion.languages import language_for
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
 _STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")  # literals are not names (same length keeps offsets)
@@ -522,7 +523,11 @@ class SignatureResolver:
         if imp is not None:
             if imp.name in ("", "*", "default"):
                 return None  # a module namespace or a default export: not an instance we can name
-            found = [c for path, sym in self.resolve_import(imp) for c in self.constructed_class(path, sym, new=True)]
+            imported = self.resolve_import(imp)
+            found = [c for path, sym in imported for c in self.constructed_class(path, sym, new=True)]
+            made = [m for path, sym in imported[:1] if not found for m in [self.factory_object(path, sym)] if m]
+            if made:  # `export const notifyManager = createNotifyManager()`: the returned object's keys
+                return frozenset({m.name for m in made[0][1]} | classes.OBJECT_MEMBERS)
         else:
             found = self.resolve_type_of(qualifier)
         found = [(path, sym) for path, sym in found[:1] if sym.kind == "class"]
@@ -859,12 +864,36 @@ class SignatureResolver:
             return []
         return [(path, s) for s in self.symbols_of(path) if s.name == m.group(1) and s.kind in CONTAINER_KINDS][:1]
 
+    def factory_object(self, path: str, symbol: Symbol) -> tuple[Symbol, tuple[factories.ObjectMember, ...]] | None:
+        """A JS/TS variable made by a factory of its own file (`const m = createManager()`): that function
+        and the members of the object literal it returns (completion/context/factories.py), else None."""
+        language = language_for(path)
+        if symbol.kind != "variable" or symbol.parent or language not in factories.ES_LANGUAGES:
+            return None
+        name = factories.factory_name(symbol.signature)
+        if name is None:
+            return None
+        fn = next((s for s in self.symbols_of(path) if s.name == name and s.kind == "function" and not s.parent), None)
+        lines = self._file_lines(path) if fn is not None else None
+        if fn is None or lines is None:
+            return None
+        key = ("factory", path, name)
+        hit, members = self._recall(key) if path != self.view.rel else (False, None)  # the buffer may be newer
+        if not hit:
+            members = factories.returned_object("\n".join(lines[fn.start_line:fn.end_line + 1]), language)
+            if path != self.view.rel:
+                self._remember(key, members, [path])
+        return (fn, members) if members else None
+
     # -- candidates ---------------------------------------------------------------------------
     def candidate(self, path: str, symbol: Symbol, score: float, source: str) -> Candidate:
         language = self.view.language
+        made = self.factory_object(path, symbol) if symbol.kind == "variable" else None
         if symbol.kind in CONTAINER_KINDS:
             members = self.symbols_of(path, parent=symbol.name)
             text = render_skeleton(symbol, members, language)
+        elif made is not None:
+            text = factories.render_factory(made[0].signature, made[1], symbol.signature)
         else:
             text = render_symbol(symbol, language)
         return Candidate(key=f"sig|{path}|{symbol.parent}.{symbol.name}", kind="signature", path=path, text=text,

@@ -92,6 +92,14 @@ FILES = {
     "util/strings_test.go": "package util\n\nfunc TestHelper() {}\n",
     "web/state/bag.ts": "export class Bag {\n  [key: string]: unknown;\n  size(): number { return 0; }\n}\n"
                         "export const bag = new Bag();\n",
+    "web/state/notify.ts": (
+        "type Callback = () => void;\n\nexport function createNotifier() {\n  let queue: Callback[] = [];\n"
+        "  const flush = () => { queue = []; };\n  return {\n    batch: <T>(callback: () => T): T => {\n"
+        "      const result = callback();\n      flush();\n      return result;\n    },\n    flush,\n"
+        "    schedule(cb: Callback): void { queue.push(cb); },\n    delay: 10,\n  } as const;\n}\n\n"
+        "export function createOpen(base: object) {\n  return { ...base, extra: 1 };\n}\n\n"
+        "export const notifier = createNotifier();\nexport const open = createOpen({});\n"
+    ),
     "web/state/manager.ts": (
         "class Manager {\n  isOnline(): boolean { return true; }\n  setOnline(on: boolean): void {}\n}\n"
         "export const manager = new Manager();\n"
@@ -310,6 +318,20 @@ def test_a_typescript_instance_offers_the_public_members_of_its_class_and_bases(
 ])
 def test_instances_whose_members_cannot_all_be_known_get_no_rule(index, rel, text, qualifier):
     assert member_names(index, rel, text, qualifier) is None
+
+
+def test_an_instance_a_factory_makes_offers_the_keys_of_the_object_it_returns(index):
+    """`export const notifier = createNotifier()`, the factory ending `return { batch: …, flush, … }`:
+    the signature is the factory's skeleton (bodies elided), and the rule allows those keys only."""
+    from completion.context.classes import OBJECT_MEMBERS
+    text = "import { notifier, open } from './state/notify';\n\nnotifier."
+    assert member_names(index, "web/app.ts", text, "notifier") == frozenset(
+        {"batch", "flush", "schedule", "delay"} | OBJECT_MEMBERS)
+    out = context_for(index, "web/app.ts", text)
+    assert "batch: <T>(callback: () => T): T => { ... }," in out and "schedule(cb: Callback): void { ... }," in out
+    assert "    flush,\n" in out and "    delay: 10,\n" in out and "const notifier = createNotifier()" in out
+    assert "queue.push" not in out and "flush();" not in out  # no bodies
+    assert member_names(index, "web/app.ts", text.replace("notifier.", "open."), "open") is None  # a spread
 
 
 def test_a_js_module_namespace_is_what_its_export_statements_name(index):
