@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from cache.index.tokens import identifiers, jaccard
@@ -140,33 +140,3 @@ def dedupe(candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
             if len(kept) >= limit:
                 break
     return [c for c, _ in kept]
-
-
-def diversify(candidates: Sequence[Candidate], query: Query) -> list[Candidate]:
-    """Re-score windows by what they add to the better ones: the mean of a window's own query
-    coverage and the share of the query it covers that windows ranked above it do not.
-
-    Files that open alike (the same imports and boilerplate) each cover the same part of the
-    query, and, under the budget left after signatures, took every analogy slot: at
-    `click.Group.get_command(…)` in a test of an aliased group, three `tests/typing/*` heads
-    (0.377 each: `typing_extensions`, `assert_type`, `click`) pushed out the example that
-    defines the same method (0.268: `AliasedGroup`, `get_command`, `cmd_name`). Greedy, best
-    value first; the scores stay non-increasing in the new order, so packing follows it.
-    """
-    if query.total <= 0:
-        return list(candidates)
-    terms = {c.key: {t for t in (x.lower() for x in identifiers(c.text)) if t in query.weights} for c in candidates}
-    pool = sorted(candidates, key=lambda c: (-c.score, c.key))  # ties go to the better, then the first key
-    covered: set[str] = set()
-    out: list[Candidate] = []
-    ceiling = 1.0
-    while pool:
-        def value(c: Candidate) -> float:
-            gain = sum(query.weights[t] for t in terms[c.key] - covered) / query.total
-            return (c.score + gain) / 2
-        best = max(pool, key=value)
-        pool.remove(best)
-        ceiling = min(ceiling, value(best))
-        covered |= terms[best.key]
-        out.append(replace(best, score=round(ceiling, 4)))
-    return out

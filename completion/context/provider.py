@@ -389,7 +389,7 @@ class RepositoryContext:
                 c = analogy.window_candidate(h.path, lines, h.start, h.end, query, "index")
                 if c is not None:
                     out.append(c)
-        return analogy.diversify(analogy.dedupe(out, self.settings.max_windows), query)
+        return analogy.dedupe(out, self.settings.max_windows)
 
     def _usages(self, request: Request, index: RepoIndex | None, rel: str, snap: _Snapshot,
                 query: analogy.Query, access: usages.MemberAccess) -> list[Candidate]:
