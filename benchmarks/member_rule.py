@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.context_benchmark import PYPI, fetch  # noqa: E402
+from cache.index.extract import extract  # noqa: E402
 from completion.context import pyclasses  # noqa: E402
 from completion.context.provider import RepositoryContext  # noqa: E402
 from completion.evaluation.arms import select  # noqa: E402
@@ -36,8 +37,6 @@ from lsp.settings import Settings  # noqa: E402
 
 _ACCESS = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
 ARMS = ("+both", "+both:no-member-rule")
-_IMPORTED = re.compile(r"^\s*import\s+(?:[\w.]+\s+as\s+)?(\w+)", re.M)
-_FROM_IMPORT = re.compile(r"^\s*from\s+\S+\s+import\s+\(?([^)\n]*)", re.M)
 
 
 def read_positions(text: str) -> list[tuple[int, str, str, str]]:
@@ -65,7 +64,8 @@ def build(repos: list[Path], settings, per_repo: int, seed: int) -> tuple[list[C
         for path in sorted(repo.rglob("*.py")):
             text = path.read_text(encoding="utf-8", errors="replace")
             rel = path.relative_to(repo).as_posix()
-            imported = set(_IMPORTED.findall(text)) | {n for m in _FROM_IMPORT.findall(text) for n in re.findall(r"\w+", m)}
+            # Every name the file's imports bind (the index's parser: `from x import (\n a,\n b)` too).
+            imported = {i.local for i in extract(text, "python").imports if i.local}
             spots = read_positions(text)
             random.Random(f"{seed}:{rel}").shuffle(spots)
             for offset, receiver, member, answer in spots[:6]:
