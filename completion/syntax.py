@@ -176,7 +176,10 @@ def _header_start(text: str, start: int, indent: int, max_lines: int = 40) -> in
 def window(prefix: str, suffix: str, max_before: int = MAX_LINES_BEFORE, max_after: int = MAX_LINES_AFTER) -> SyntaxWindow:
     """Cut `prefix`/`suffix` (text before/after the cursor) to whole constructs around the cursor.
 
-    Only the lines in reach are split off, so the cost does not grow with the file.
+    Only the lines in reach are split off and parsed; inside a construct longer than the
+    reach, the headers of the constructs around it are searched above (a bounded regex
+    scan, `enclosing_header`) and put before the window, so the window parses as it does
+    in the file.
     """
     lines = prefix.rsplit("\n", max_before + 1)
     beyond = ""
