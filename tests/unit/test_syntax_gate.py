@@ -127,6 +127,20 @@ def test_gate_inside_a_long_class_method_with_nothing_after_the_cursor(completio
     assert syntax_gate.apply(completion, c) == completion
 
 
+def test_the_engine_hands_the_filters_the_whole_document_before_the_cursor():
+    """`post_context` (what the engine builds per request) keeps the 4,000-character prompt prefix for
+    the text filters and the document prefix for the syntax window: the full chain keeps the line."""
+    from completion.candidates import post_context
+    from completion.config import CompletionSettings
+    from completion.types import Request
+
+    text = _long_ts_method()
+    request = Request(uri="file:///src/mutation.ts", text=text, offset=len(text), language="typescript")
+    post = post_context(request, request.prefix[-4000:], "", "line", CompletionSettings())
+    assert post.document_prefix == text and post.prefix == text[-4000:]
+    assert run_filters("batch(() => {", post).text == "batch(() => {"
+
+
 def test_error_count():
     assert syntax.error_count(syntax.parse("python", "x = 1\n")) == 0
     assert syntax.error_count(syntax.parse("python", "x = (1\n")) >= 1
