@@ -113,32 +113,36 @@ def test_window_inside_a_long_method_carries_the_enclosing_header():
     assert syntax.enclosing_header("class A:\n    def f(self):\n        pass", 4) == "class A:\n"
 
 
+def _long_ts_class_with_a_reducer() -> str:
+    """A method within reach of the cursor, its class's header beyond: a reducer's switch of object
+    literals, then `scheduler.` (the shape of TanStack query-core's `Mutation.#dispatch`)."""
+    cases = "".join(f"        case 'step{i}':\n          return {{\n            ...state,\n            attempts: {i},\n"
+                    f"            reason: action.reason,\n          }}\n" for i in range(6))
+    fields = "".join(f"  f{i} = {i}\n" for i in range(90))
+    return ("export class Job<\n  TData = unknown,\n> extends Base {\n" + fields + "\n"
+            "  #apply(action: Action): void {\n    const reduce = (\n      state: JobState,\n    ): JobState => {\n"
+            "      switch (action.kind) {\n" + cases + "      }\n    }\n    this.state = reduce(this.state)\n\n    scheduler.")
+
+
 @pytest.mark.parametrize("completion", ["batch(() => {", "notify(this)"])
 def test_gate_inside_a_long_class_method_with_nothing_after_the_cursor(completion):
     """The engine hands the filters a 4,000-character prompt prefix and the whole document before the cursor.
 
     Found on the dev benchmark (TanStack query-core, a masked file): the window began at a
     method of the class, which TypeScript cannot parse alone, and the gate cut
-    `notifyManager.batch(() => {` to `batch(() =>` and `notify(this)` to `notify(this`.
+    `notifyManager.batch(() => {` to `batch(() =>` (and `notify(this)` to `notify(this`).
     """
-    before = _long_ts_method()
-    c = PostContext(line_prefix="    notifyManager.", line_suffix="", suffix="", prefix=before[-4000:],
-                    mode="line", language="typescript", document_prefix=before)
-    assert syntax_gate.apply(completion, c) == completion
-
-
-def test_the_engine_hands_the_filters_the_whole_document_before_the_cursor():
-    """`post_context` (what the engine builds per request) keeps the 4,000-character prompt prefix for
-    the text filters and the document prefix for the syntax window: the full chain keeps the line."""
     from completion.candidates import post_context
     from completion.config import CompletionSettings
     from completion.types import Request
 
-    text = _long_ts_method()
-    request = Request(uri="file:///src/mutation.ts", text=text, offset=len(text), language="typescript")
+    text = _long_ts_class_with_a_reducer()
+    request = Request(uri="file:///src/job.ts", text=text, offset=len(text), language="typescript")
     post = post_context(request, request.prefix[-4000:], "", "line", CompletionSettings())
     assert post.document_prefix == text and post.prefix == text[-4000:]
-    assert run_filters("batch(() => {", post).text == "batch(() => {"
+    assert post.syntax_window.head.startswith("export class Job<\n  TData = unknown,\n> extends Base {\n  #apply(")
+    assert syntax_gate.apply(completion, post) == completion
+    assert run_filters(completion, post).text == completion
 
 
 def test_error_count():
