@@ -12,6 +12,9 @@ import re
 def base_names(signature: str, language: str) -> list[str]:
     """Names a class header derives from (`class A(B, C):`, `extends B implements C`, `: public B`)."""
     if language == "python":
+        # A stored header may carry the comment line under it (`class StringType(Enum):\n    # Single
+        # Line Basic`): without this the class read as base-less, and the member rule lost Enum's names.
+        signature = re.sub(r"#[^\n]*", "", signature).rstrip()
         m = re.search(r"\((.*)\)\s*:?\s*$", signature, re.S)
         if not m:
             return []

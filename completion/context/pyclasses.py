@@ -20,6 +20,7 @@ Pure functions over text; `SignatureResolver.python_instance_names` does the loo
 from __future__ import annotations
 
 import builtins
+import enum
 import re
 from typing import Sequence
 
@@ -39,6 +40,12 @@ KNOWN_DECORATORS = frozenset({
 _EMPTY_BASES = frozenset({"ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol",
                           "typing_extensions.Protocol"})
 _NAMED_TUPLE = frozenset({"_asdict", "_replace", "_fields", "_field_defaults", "_make", "count", "index"})
+# The standard library's enum bases (`class Color(Enum)`): their public attributes, read from the module.
+# (`name` and `value` are descriptors dir() does not list.)
+_ENUM_BASES = {name: frozenset({"name", "value"} | {n for n in dir(getattr(enum, name)) if not n.startswith("_")})
+               for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") if hasattr(enum, name)}
+# What a class object has beyond its own and its bases' attributes (`type`'s, less the dunders).
+CLASS_OBJECT_NAMES = frozenset({"mro"})
 _METACLASS = re.compile(r"\bmetaclass\s*=\s*([\w.]+)")
 _KNOWN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
 # `self.a, self.` / `a, self.`: the cursor may be in a target list (a binding), not a read.
@@ -80,12 +87,15 @@ def known_metaclass(header: str) -> bool:
 
 
 def builtin_base_names(base: str) -> frozenset[str] | None:
-    """The public attributes instances of a built-in or typing base have (`Exception` → args, with_traceback,
-    add_note); None when `base` is not one of those (the caller must find it in the repository)."""
+    """The public attributes instances of a built-in, typing or enum base have (`Exception` → args,
+    with_traceback, add_note; `Enum` → name, value); None when `base` is not one of those (the caller
+    must find it in the repository first: a repository's own `Enum` wins)."""
     if base in _EMPTY_BASES:
         return frozenset()
     if base in ("NamedTuple", "typing.NamedTuple"):
         return _NAMED_TUPLE
+    if base.removeprefix("enum.") in _ENUM_BASES:
+        return _ENUM_BASES[base.removeprefix("enum.")]
     name = base.removeprefix("builtins.")
     cls = getattr(builtins, name, None)
     if "." in name or not isinstance(cls, type):

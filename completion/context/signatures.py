@@ -22,6 +22,7 @@ from completion.context import classes, esmodules, factories, pyclasses, resolve
 from completion.context.candidates import Candidate
 from cache.index.bases import base_keys, base_names
 from completion.context.render import render_listing, render_skeleton, render_symbol
+from completion.postprocess.balance import closers_for
 from completion.languages import language_for
 
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\s*(?:\.|::|->)\s*[A-Za-z_]\w*)*(?:\s*(?:\.|::|->))?")
@@ -617,13 +618,21 @@ class SignatureResolver:
         the object may be a subclass's (`self`, an annotation), the repository's subclasses'. None where
         that cannot be known, where the completion may bind a new attribute (`self.` starting a
         statement), or after a chain (`a.client.`: `client` is not a name of this scope)."""
-        if pyclasses.may_bind(lead) or lead.endswith("."):
+        if (pyclasses.may_bind(lead) and not self._continues_brackets()) or lead.endswith("."):
             return None
         if qualifier == "self":
             owner = self.enclosing_class()
             if owner is None or owner.kind != "class":
                 return None
             found, subclasses = (self.view.rel, owner), True
+        elif (cls := self._python_class_object(qualifier)) is not None:
+            # `StringType.` (a class, not an instance): what its body and its bases' define. The
+            # `self.x` names that come along are instance attributes: allowing them costs nothing.
+            names = self._python_class_names(*cls, {}, depth=6)
+            if names is None:
+                return None
+            private_ok = pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
+            return pyclasses.offered(names | pyclasses.CLASS_OBJECT_NAMES, private_ok)
         else:
             found, subclasses = self._python_instance_class(qualifier)
             if found is None:
@@ -636,6 +645,27 @@ class SignatureResolver:
             return None
         private_ok = qualifier == "self" or pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
         return pyclasses.offered(names, private_ok)
+
+    def _continues_brackets(self) -> bool:
+        """Is the cursor's line inside brackets opened above it (an argument on its own line, not a
+        statement: `self._parse_string(\n    StringType.` binds nothing)?"""
+        scope = self._scope_text()
+        return bool(closers_for(scope[: scope.rfind("\n") + 1], "python"))
+
+    def _python_class_object(self, name: str) -> tuple[str, Symbol] | None:
+        """The class `name` is, when it names one: imported (`from tomlkit.items import StringType`) or
+        defined at the top of this file and not rebound in the function at the cursor."""
+        imp = self.bindings.get(name)
+        if imp is not None:
+            if imp.name in ("", "*"):
+                return None
+            found = self.resolve_import(imp)[:1]
+        else:
+            found = [(self.view.rel, s) for s in self.view.symbols
+                     if s.name == name and s.kind == "class" and not s.parent][:1]
+            if found and pyclasses.last_binding(self._scope_text(), name) is not None:
+                return None  # rebound in this scope (`StringType = …` / a parameter annotated as it)
+        return found[0] if found and found[0][1].kind == "class" else None
 
     def _python_instance_class(self, variable: str) -> tuple[tuple[str, Symbol] | None, bool]:
         """(the class `variable` holds an instance of, may it be a subclass's?): its last binding in the

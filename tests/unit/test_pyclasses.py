@@ -121,6 +121,12 @@ FILES = {
     "pkg/dynamic.py": "class Loose:\n    def __getattr__(self, name):\n        return 1\n",
     "pkg/external.py": "from somelib import Model\n\n\nclass Record(Model):\n    def save(self):\n        pass\n",
     "pkg/made.py": "from pkg.child import Child\n\n\ndef build():\n    return Child()\n",
+    "pkg/kinds.py": (
+        "from enum import Enum\n\n\nclass Quote(Enum):\n    # the quote characters\n    DOUBLE = '\"'\n"
+        "    SINGLE = \"'\"\n\n    @classmethod\n    def select(cls, literal=False):\n        return cls.SINGLE\n\n"
+        "    @property\n    def is_double(self):\n        return self is Quote.DOUBLE\n\n\n"
+        "class _Hidden:\n    secret = 1\n    _inner = 2\n"
+    ),
 }
 
 
@@ -190,3 +196,28 @@ def test_a_constructed_variable_offers_its_class_public_attributes(index):
     annotated = names_at(index, "app.py", "from pkg.child import Child\n\n\ndef main(client: Child):\n    return client.|\n")
     assert "leafy" in annotated  # an annotated Child may be a Leaf
     assert "_cache" in names_at(index, "tests/test_app.py", text)  # tests read private attributes
+
+
+def test_a_class_offers_its_body_and_its_bases_names(index):
+    """`Quote.` (an imported Enum class, its header followed by a comment line): members, methods and
+    Enum's own `name`/`value`; not what the rule cannot see being bound, and no rule where it binds."""
+    text = "from pkg.kinds import Quote\n\n\ndef parse(c):\n    if c == Quote.|\n"
+    names = names_at(index, "app.py", text)
+    assert names is not None and {"DOUBLE", "SINGLE", "select", "is_double", "name", "value", "mro"} <= names
+    assert "quote_style" not in names
+    # An argument on its own line inside a call is not a statement start: the rule holds there too.
+    call = "from pkg.kinds import Quote\n\n\ndef parse(p):\n    return p.read(\n        Quote.|\n    )\n"
+    assert names_at(index, "app.py", call) == names
+    assert names_at(index, "app.py", "from pkg.kinds import Quote\n\n\ndef f():\n    Quote.|\n") is None
+    # A class of the file itself; but not once the function rebinds the name.
+    local = FILES["pkg/kinds.py"] + "\n\ndef f():\n    return _Hidden.|\n"
+    assert names_at(index, "pkg/kinds.py", local) >= {"secret"} and "_inner" not in names_at(index, "pkg/kinds.py", local)
+    rebound = FILES["pkg/kinds.py"] + "\n\ndef f(_Hidden: object):\n    return _Hidden.|\n"
+    assert names_at(index, "pkg/kinds.py", rebound) is None
+
+
+def test_base_names_skip_the_comment_under_a_header():
+    from cache.index.bases import base_names
+    assert base_names("class Quote(Enum):\n    # the quote characters", "python") == ["Enum"]
+    assert base_names("class A(\n    B,  # the first\n    C,\n):", "python") == ["B", "C"]
+    assert {"name", "value"} <= pyclasses.builtin_base_names("Enum") and "bit_length" in pyclasses.builtin_base_names("enum.IntEnum")
