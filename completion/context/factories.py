@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from completion import syntax
+from completion.context.render import flat
 
 ES_LANGUAGES = ("javascript", "javascriptreact", "typescript", "typescriptreact")
 # `= createX(…)` / `= makeStore<T>(…)`: a plain call (a `new X()` is a class, handled by the class rule).
@@ -128,7 +129,7 @@ def _member(node) -> ObjectMember | None:
         body = node.child_by_field_name("body")
         if name is None or body is None:
             return None
-        return ObjectMember(name, _flat(_text(node)[: body.start_byte - node.start_byte]) + " { ... }")
+        return ObjectMember(name, flat(_text(node)[: body.start_byte - node.start_byte], "typescript") + " { ... }")
     if node.type == "pair":
         name = _key(node.child_by_field_name("key"))
         value = node.child_by_field_name("value")
@@ -138,13 +139,7 @@ def _member(node) -> ObjectMember | None:
             body = value.child_by_field_name("body")
             head = _text(value)[: body.start_byte - value.start_byte] if body is not None else _text(value)
             elided = " { ... }" if body is not None and body.type == "statement_block" else " ..."
-            return ObjectMember(name, f"{name}: {_flat(head)}{elided}")
-        shown = _flat(_text(value))
+            return ObjectMember(name, f"{name}: {flat(head, 'typescript')}{elided}")
+        shown = flat(_text(value), "typescript")
         return ObjectMember(name, f"{name}: {shown}" if len(shown) <= MAX_VALUE_CHARS else f"{name}: ...")
     return None  # spread_element and anything else: the keys cannot all be known
-
-
-def _flat(text: str) -> str:
-    """One line: a multi-line parameter list joined, the spaces a line break left inside brackets dropped."""
-    flat = " ".join(text.split())
-    return re.sub(r"\s+([)\]])", r"\1", re.sub(r"([(\[])\s+", r"\1", flat)).replace(",)", ")").strip()

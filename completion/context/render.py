@@ -120,7 +120,7 @@ def _shorten(head: str) -> str:
     return head[: fitting[-1] if fitting else opening + 1] + ", ..." + head[closing:]
 
 
-def _flat(signature: str, language: str) -> str:
+def flat(signature: str, language: str) -> str:
     """A multi-line header on one line, without comments or the spaces a line break left inside brackets."""
     if language == "python":
         signature = "\n".join(re.sub(r"\s+#.*$", "", line) for line in signature.splitlines())
@@ -130,7 +130,7 @@ def _flat(signature: str, language: str) -> str:
 
 def one_line(symbol: Symbol, language: str) -> str:
     """A definition as one line with an elided body: an entry of a module listing."""
-    head = _flat(symbol.signature, language)
+    head = flat(symbol.signature, language)
     if language == "python":
         head = _shorten(head.rstrip(":"))
         return head if symbol.kind in ("variable", "field") else head + ": ..."
