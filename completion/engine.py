@@ -399,7 +399,9 @@ class CompletionEngine:
         template = get_template(self.family())
         path = relative_path(request.path, request.workspace_folders) if request.path else ""
         repo = os.path.basename(request.workspace_folders[0].rstrip("/")) if request.workspace_folders else ""
-        post = post_context(request, request.prefix[-4000:], request.suffix[:4000], analysis.mode, s)
+        # Sliced from the text (`request.prefix`/`.suffix` copy all of it; post_context takes the prefix once).
+        text, offset = request.text, request.offset
+        post = post_context(request, text[max(0, offset - 4000):offset], text[offset:offset + 4000], analysis.mode, s)
 
         def render(anchor: Anchor, middle: str, heal: str) -> Prompt:
             return template.prompt(anchor.prefix, anchor.suffix, path=path, repo=repo, context=anchor.context,

@@ -23,9 +23,9 @@ from completion.context.render import flat
 ES_LANGUAGES = ("javascript", "javascriptreact", "typescript", "typescriptreact")
 # `= createX(…)` / `= makeStore<T>(…)`: a plain call (a `new X()` is a class, handled by the class rule).
 FACTORY_CALL = re.compile(r"=\s*(?!new\b)([A-Za-z_$][\w$]*)\s*(?:<[^()]*>)?\s*\(")
-_FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
-                        "arrow_function", "method_definition", "function", "generator_function",
-                        "class_declaration", "class"})
+_FUNCTION_NODES = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
+                             "arrow_function", "function", "generator_function"})
+_FUNCTIONS = _FUNCTION_NODES | {"method_definition", "class_declaration", "class"}  # bodies a `return` may be in
 _WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"})
 MAX_VALUE_CHARS = 40  # a property's non-function value is shown when it is this short
 
@@ -78,8 +78,7 @@ def render_factory(function_signature: str, members: tuple[ObjectMember, ...], d
 
 
 def _first_function(node):
-    if node.type in ("function_declaration", "generator_function_declaration", "function_expression",
-                     "arrow_function", "function", "generator_function"):
+    if node.type in _FUNCTION_NODES:
         return node
     for child in node.named_children:
         found = _first_function(child)

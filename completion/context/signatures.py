@@ -526,9 +526,9 @@ class SignatureResolver:
                 return None  # a module namespace or a default export: not an instance we can name
             imported = self.resolve_import(imp)
             found = [c for path, sym in imported for c in self.constructed_class(path, sym, new=True)]
-            made = [m for path, sym in imported[:1] if not found for m in [self.factory_object(path, sym)] if m]
-            if made:  # `export const notifyManager = createNotifyManager()`: the returned object's keys
-                return frozenset({m.name for m in made[0][1]} | classes.OBJECT_MEMBERS)
+            made = self.factory_object(*imported[0]) if imported and not found else None
+            if made is not None:  # `export const notifyManager = createNotifyManager()`: the returned object's keys
+                return frozenset({m.name for m in made[1]} | classes.OBJECT_MEMBERS)
         else:
             found = self.resolve_type_of(qualifier)
         found = [(path, sym) for path, sym in found[:1] if sym.kind == "class"]
@@ -620,6 +620,7 @@ class SignatureResolver:
         statement), or after a chain (`a.client.`: `client` is not a name of this scope)."""
         if (pyclasses.may_bind(lead) and not self._continues_brackets()) or lead.endswith("."):
             return None
+        extra: frozenset[str] = frozenset()
         if qualifier == "self":
             owner = self.enclosing_class()
             if owner is None or owner.kind != "class":
@@ -628,11 +629,7 @@ class SignatureResolver:
         elif (cls := self._python_class_object(qualifier)) is not None:
             # `StringType.` (a class, not an instance): what its body and its bases' define. The
             # `self.x` names that come along are instance attributes: allowing them costs nothing.
-            names = self._python_class_names(*cls, {}, depth=6)
-            if names is None:
-                return None
-            private_ok = pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
-            return pyclasses.offered(names | pyclasses.CLASS_OBJECT_NAMES, private_ok)
+            found, subclasses, extra = cls, False, pyclasses.CLASS_OBJECT_NAMES
         else:
             found, subclasses = self._python_instance_class(qualifier)
             if found is None:
@@ -644,7 +641,7 @@ class SignatureResolver:
         if names is None:
             return None
         private_ok = qualifier == "self" or pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
-        return pyclasses.offered(names, private_ok)
+        return pyclasses.offered(names | extra, private_ok)
 
     def _continues_brackets(self) -> bool:
         """Is the cursor's line inside brackets opened above it (an argument on its own line, not a
@@ -904,14 +901,16 @@ class SignatureResolver:
         if name is None:
             return None
         fn = next((s for s in self.symbols_of(path) if s.name == name and s.kind == "function" and not s.parent), None)
-        lines = self._file_lines(path) if fn is not None else None
-        if fn is None or lines is None:
+        if fn is None:
             return None
-        key = ("factory", path, name)
-        hit, members = self._recall(key) if path != self.view.rel else (False, None)  # the buffer may be newer
+        key, cacheable = ("factory", path, name), path != self.view.rel  # the cursor's buffer may be newer
+        hit, members = self._recall(key) if cacheable else (False, None)
         if not hit:
+            lines = self._file_lines(path)
+            if lines is None:
+                return None
             members = factories.returned_object("\n".join(lines[fn.start_line:fn.end_line + 1]), language)
-            if path != self.view.rel:
+            if cacheable:
                 self._remember(key, members, [path])
         return (fn, members) if members else None
 
