@@ -171,6 +171,7 @@ class SignatureResolver:
         self._local_names = {s.name for s in view.symbols if not s.parent}
         self._pairs: list[tuple[str, str]] | None = None
         self._view_lines: list[str] | None = None
+        self._scope: str | None = None  # _scope_text
 
     # -- imports → files → symbols ------------------------------------------------------------
     def module_files(self, module: str, name: str = "", current: str | None = None) -> list[str]:
@@ -645,9 +646,15 @@ class SignatureResolver:
 
     def _continues_brackets(self) -> bool:
         """Is the cursor's line inside brackets opened above it (an argument on its own line, not a
-        statement: `self._parse_string(\n    StringType.` binds nothing)?"""
-        scope = self._scope_text()
-        return bool(closers_for(scope[: scope.rfind("\n") + 1], "python"))
+        statement: `self._parse_string(\n    StringType.` binds nothing)? Read from the enclosing
+        function's `def` line, or at module level from the nearest line at column 0 (whole lines: a
+        bracket closed on an indented line is closed)."""
+        line = self.view.line
+        lines = self._file_lines(self.view.rel) or []
+        start = self._function_start()
+        if start is None:
+            start = next((i for i in range(line - 1, -1, -1) if lines[i][:1] not in ("", " ", "\t")), 0)
+        return bool(closers_for("\n".join(lines[start:line]) + "\n", "python"))
 
     def _python_class_object(self, name: str) -> tuple[str, Symbol] | None:
         """The class `name` is, when it names one: imported (`from tomlkit.items import StringType`) or
@@ -682,19 +689,26 @@ class SignatureResolver:
         found = [(p, s) for p, s in self.resolve_dotted(type_name)[:1] if s.kind == "class"]
         return (found[0] if found else None), not constructed
 
+    def _function_start(self) -> int | None:
+        """The `def` line of the innermost function around the cursor, None at module level."""
+        line = self.view.line
+        starts = [s.start_line for s in self.view.symbols
+                  if s.kind in ("function", "method") and s.start_line <= line <= s.end_line]
+        return max(starts) if starts else None
+
     def _scope_text(self) -> str:
         """The text of the function around the cursor up to it (from its `def` line: parameters bind
-        too), or the module-level lines before it."""
-        line = self.view.line
-        start = None
-        for s in self.view.symbols:
-            if s.kind in ("function", "method") and s.start_line <= line <= s.end_line:
-                start = s.start_line if start is None else max(start, s.start_line)
-        lines = self._file_lines(self.view.rel) or []
-        if start is not None:
-            head = "\n".join(lines[start:line])
-            return head + "\n" + self.view.text[self.view.text.rfind("\n", 0, self.view.offset) + 1: self.view.offset]
-        return "\n".join(l for l in lines[:line] if l[:1] not in (" ", "\t"))
+        too), or the module-level lines before it. Built once per request (several rules read it)."""
+        if self._scope is None:
+            line, start = self.view.line, self._function_start()
+            lines = self._file_lines(self.view.rel) or []
+            if start is not None:
+                head = "\n".join(lines[start:line])
+                text = self.view.text
+                self._scope = head + "\n" + text[text.rfind("\n", 0, self.view.offset) + 1: self.view.offset]
+            else:
+                self._scope = "\n".join(l for l in lines[:line] if l[:1] not in (" ", "\t"))
+        return self._scope
 
     def _python_class_names(self, path: str, cls: Symbol, memo: dict, depth: int, skip: str = "") -> set[str] | None:
         """A Python class's attributes and its bases' (up to `object`), or None if any cannot be known.

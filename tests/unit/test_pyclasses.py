@@ -209,6 +209,12 @@ def test_a_class_offers_its_body_and_its_bases_names(index):
     call = "from pkg.kinds import Quote\n\n\ndef parse(p):\n    return p.read(\n        Quote.|\n    )\n"
     assert names_at(index, "app.py", call) == names
     assert names_at(index, "app.py", "from pkg.kinds import Quote\n\n\ndef f():\n    Quote.|\n") is None
+    # At module level: a bracket closed on an indented line is closed (`Quote.` starts a statement),
+    # and an argument line of a module-level call is inside its brackets.
+    module = "from pkg.kinds import Quote\n\nCONFIG = dict(\n    a=1)\nLIMIT = 2\nQuote.|\n"
+    assert names_at(index, "app.py", module) is None
+    argument = "from pkg.kinds import Quote\n\nCONFIG = dict(\n    a=1,\n    Quote.|\n"
+    assert names_at(index, "app.py", argument) == names
     # A class of the file itself; but not once the function rebinds the name.
     local = FILES["pkg/kinds.py"] + "\n\ndef f():\n    return _Hidden.|\n"
     assert names_at(index, "pkg/kinds.py", local) >= {"secret"} and "_inner" not in names_at(index, "pkg/kinds.py", local)
