@@ -96,6 +96,13 @@ def _starts_construct(line: str) -> bool:
     return bool(line) and not line[0].isspace() and line[0] not in _CLOSERS
 
 
+def _continues_header(line: str) -> bool:
+    """Is `line`, directly above a construct's first line, the start of the same header (C's `static
+    int` / `count(int n)`)? Only under an Allman-style brace is this asked."""
+    stripped = line.rstrip()
+    return _starts_construct(line) and not stripped.endswith((";", "{", "}")) and not line.startswith(("#", "//", "/*"))
+
+
 def _indent_width(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -187,10 +194,16 @@ def window(prefix: str, suffix: str, max_before: int = MAX_LINES_BEFORE, max_aft
         beyond, lines = lines[0], lines[1:]  # the first piece is everything beyond reach
     current = len(lines) - 1
     start = None
+    allman = False
     for i in range(current, -1, -1):
         if _starts_construct(lines[i]):
             start = i
-            break
+            if lines[i][0] != "{":
+                while allman and start > 0 and _continues_header(lines[start - 1]):
+                    start -= 1  # `static int` above `count(int n)`
+                break
+            # An Allman-style brace (`int main()` / `{`): its construct starts at the header above it.
+            allman = True
     header = ""
     if start is None:  # inside a long construct: the least indented line in reach
         best = None

@@ -8,7 +8,9 @@ fields, constructor parameter properties — and inherits the rest through one
 and its bases' (JavaScript classes cannot: fields appear by assignment anywhere).
 What is left out is what code outside the class cannot write: `private`,
 `protected`, `#private` members and `static` ones (those belong to the class
-object, not to its instances).
+object, not to its instances). After the class itself (`QueryClient.`, or `this.`
+in a static method) it is the other way round: its static members and its bases'
+(a subclass inherits statics), and what every function has.
 
 Pure functions over signatures; `SignatureResolver.instance_names` walks the bases.
 """
@@ -23,6 +25,8 @@ TS_LANGUAGES = ("typescript", "typescriptreact")
 # Every object has these (Object.prototype): valid after any `x.`, so the rule must not refuse them.
 OBJECT_MEMBERS = frozenset({"toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf",
                             "propertyIsEnumerable"})
+# A class object is a function: these are valid after `Cls.` besides its static members.
+FUNCTION_MEMBERS = frozenset({"name", "length", "prototype", "apply", "call", "bind"})
 _MODIFIERS = ("public", "private", "protected", "static", "readonly", "abstract", "async", "override",
               "declare", "accessor")
 _LEADING = re.compile(rf"\s*((?:(?:{'|'.join(_MODIFIERS)})\s+)*)")
@@ -93,4 +97,17 @@ def public_members(members: Sequence[Symbol], inside: bool = False) -> set[str] 
         if words & hidden or sym.kind not in ("method", "field", "function") or (sym.name[:1] == "#" and not inside):
             continue
         out.add(sym.name)
+    return out
+
+
+def static_members(members: Sequence[Symbol], inside: bool = False) -> set[str]:
+    """The static member names of a class, from its own member symbols (bases are the caller's);
+    `inside`: private, protected and `#private` ones too (the class's own code)."""
+    out: set[str] = set()
+    for sym in members:
+        words = modifiers(sym.signature)
+        if "static" not in words or sym.kind not in ("method", "field", "function"):
+            continue
+        if inside or not (words & {"private", "protected"} or sym.name[:1] == "#"):
+            out.add(sym.name)
     return out

@@ -4,7 +4,8 @@ The member rule (runtime/members.py) may only hold a completion to a set of name
 that is complete: refusing a name that exists is worse than no rule. A Python
 class's attributes are its body's definitions (methods, class-level assignments
 and annotations, nested classes), whatever its code assigns or reads as
-`self.name`, and the same of its bases, up to `object`. That set can be known
+`self.name`, and the same of its bases, up to `object`. `cls.` in a classmethod
+offers the same names (and `type`'s few that code reads, `cls.__name__`). That set can be known
 when every base is a class of the repository or a built-in, and nothing in the
 class makes names on the fly (`__getattr__`, `setattr(self, …)`, `self.__dict__`,
 an unknown metaclass or class decorator). `self.` inside a class may also hold
@@ -46,6 +47,14 @@ _ENUM_BASES = {name: frozenset({"name", "value"} | {n for n in dir(getattr(enum,
                for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") if hasattr(enum, name)}
 # What a class object has beyond its own and its bases' attributes (`type`'s, less the dunders).
 CLASS_OBJECT_NAMES = frozenset({"mro"})
+# The dunders of `type` a classmethod reads on its `cls` (`f"{cls.__name__}…"`): allowed after `cls.`, where
+# they are common, but not after an imported class's name, where the rule was measured without them.
+CLASS_DUNDERS = frozenset({"__name__", "__qualname__", "__module__", "__doc__", "__mro__", "__bases__",
+                           "__subclasses__", "__annotations__", "__init__", "__new__"})
+# Methods whose first parameter is the class even without `@classmethod` (`__new__` is a static method
+# that is passed the class).
+_IMPLICIT_CLASSMETHODS = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
+_FIRST_PARAMETER = re.compile(r"\s*(?:async\s+)?def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(\s*([A-Za-z_]\w*)")
 _METACLASS = re.compile(r"\bmetaclass\s*=\s*([\w.]+)")
 _KNOWN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
 # `self.a, self.` / `a, self.`: the cursor may be in a target list (a binding), not a read.
@@ -132,21 +141,43 @@ def offered(names: set[str], private_ok: bool) -> frozenset[str]:
 _TYPE = r"([A-Za-z_][\w.]*)"
 
 
-def last_binding(scope: str, variable: str) -> tuple[str, bool] | None:
-    """(class name, constructed?) from the last place `scope` binds `variable`: `v = Cls(...)`
-    (constructed: exactly that class — the caller checks that the callee is a class, not a factory)
-    or `v: Cls` (a parameter or annotated variable: the class or a subclass). None when the last
-    binding is anything else (`v = x.y`, `for v in`, `as v`, `v: Cls | None`): the class is unknown."""
+def _binding_patterns(variable: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The ways a scope binds `variable`, each with its kind: an annotation of a plain type, an
+    assignment (the value in group 1), or any other binding (`for`, `as`, a tuple target, …)."""
     v = re.escape(variable)
-    patterns = (
+    return (
         ("annotation", re.compile(rf"(?<![\w.'\"]){v}\s*:\s*{_TYPE}\s*(?=[,)=\n]|$)")),
         ("other", re.compile(rf"(?<![\w.'\"]){v}\s*:(?!=)")),  # annotations of other shapes
         ("assign", re.compile(rf"(?<![\w.]){v}\s*(?::=|=(?!=))\s*(.*)")),
         ("other", re.compile(rf"\b(?:as|for|global|nonlocal|import)\s+(?:[\w\s,()]*,\s*)?{v}\b")),
         ("other", re.compile(rf"(?<![\w.]){v}\s*,[^=\n]*=(?!=)|,\s*{v}\s*[,)]?\s*=(?!=)")),  # tuple targets
     )
+
+
+def rebinds(body: str, variable: str) -> bool:
+    """Does `body` (a function's statements, not its parameter list) bind `variable` anywhere?"""
+    return any(pattern.search(body) for _kind, pattern in _binding_patterns(variable))
+
+
+def classmethod_receiver(name: str, signature: str, lines_above: Sequence[str]) -> str | None:
+    """The parameter that holds the class itself in a method (`cls` of a `@classmethod`, of
+    `__new__`, `__init_subclass__`, `__class_getitem__`), from its header and the decorator lines
+    above it; None for an instance or static method."""
+    m = _FIRST_PARAMETER.match(signature)
+    if m is None:
+        return None
+    if name not in _IMPLICIT_CLASSMETHODS and "classmethod" not in decorators(lines_above):
+        return None
+    return m.group(1)
+
+
+def last_binding(scope: str, variable: str) -> tuple[str, bool] | None:
+    """(class name, constructed?) from the last place `scope` binds `variable`: `v = Cls(...)`
+    (constructed: exactly that class — the caller checks that the callee is a class, not a factory)
+    or `v: Cls` (a parameter or annotated variable: the class or a subclass). None when the last
+    binding is anything else (`v = x.y`, `for v in`, `as v`, `v: Cls | None`): the class is unknown."""
     last: tuple[int, str, re.Match[str]] | None = None
-    for kind, pattern in patterns:
+    for kind, pattern in _binding_patterns(variable):
         for m in pattern.finditer(scope):
             if last is None or m.start() > last[0] or (m.start() == last[0] and kind == "annotation"):
                 last = (m.start(), kind, m)

@@ -10,6 +10,7 @@ with a lower score: they are what the model is likely to call next.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import Counter
@@ -53,6 +54,7 @@ RARELY_WRITTEN = MODULE_ATTRIBUTES | {"__init__", "__main__"}
 PACKAGE_FILES = ("__init__.py", "index.ts", "index.tsx", "index.js", "mod.rs", "lib.rs")
 _INDEX_SIGNATURE = re.compile(r"\s*(?:(?:static|readonly|declare)\s+)*\[\s*[A-Za-z_$][\w$]*\s*:")
 _INTERFACE = re.compile(r"\s*(?:export\s+)?(?:declare\s+)?interface\b")
+_NAMESPACE = r"\s*(?:export\s+)?(?:declare\s+)?(?:namespace|module)\s+{}\b"
 _CONSTRUCTED = re.compile(r"=\s*(?:new\s+)?([A-Z]\w*)\s*[(<]")  # `x = new Manager()`, `x = Manager(...)`
 
 
@@ -516,7 +518,8 @@ class SignatureResolver:
         annotated before the cursor (`const c = new QueryClient()`, `c: QueryClient`) — with its
         bases' (completion/context/classes.py); None when that is not a class of this repository
         or its members cannot all be known. (`focusManager.` had been completed `setOnline(true)`,
-        a member of the other manager, and `mockReturnValue(true)`.)"""
+        a member of the other manager, and `mockReturnValue(true)`.) After a class itself — imported,
+        or one of this file not shadowed by a variable — its static members (`_static_names`)."""
         if self.view.language not in classes.TS_LANGUAGES or qualifier == "super":
             return None
         if qualifier == "this":
@@ -526,11 +529,16 @@ class SignatureResolver:
             if imp.name in ("", "*", "default"):
                 return None  # a module namespace or a default export: not an instance we can name
             imported = self.resolve_import(imp)
+            if imported and imported[0][1].kind == "class":  # `QueryClient.`: the class object itself
+                return self._static_names(*imported[0])
             found = [c for path, sym in imported for c in self.constructed_class(path, sym, new=True)]
             made = self.factory_object(*imported[0]) if imported and not found else None
             if made is not None:  # `export const notifyManager = createNotifyManager()`: the returned object's keys
                 return frozenset({m.name for m in made[1]} | classes.OBJECT_MEMBERS)
         else:
+            local = next((s for s in self.view.symbols if s.name == qualifier and s.kind == "class" and not s.parent), None)
+            if local is not None and not re.search(rf"\b(?:const|let|var)\s+{re.escape(qualifier)}\b", self.view.text):
+                return self._static_names(self.view.rel, local)
             found = self.resolve_type_of(qualifier)
         found = [(path, sym) for path, sym in found[:1] if sym.kind == "class"]
         if not found:
@@ -550,28 +558,40 @@ class SignatureResolver:
         method = [s for s in self.view.symbols if s.parent == owner.name and s.kind == "method"
                   and s.start_line <= line <= s.end_line]
         if method and "static" in classes.modifiers(method[-1].signature):
-            return None
+            return self._static_names(self.view.rel, owner, inside=True)
         names = self._class_members(self.view.rel, owner, depth=5, inside=True)
         return frozenset(names | classes.OBJECT_MEMBERS) if names is not None else None
 
-    def _class_members(self, path: str, cls: Symbol, depth: int, inside: bool = False) -> set[str] | None:
-        """A TS class's public instance member names and its bases' (`inside`: all of them, for `this.`),
-        or None if any cannot be known. (Not cached across requests: a few indexed reads per base, ~1 ms.)"""
+    def _static_names(self, path: str, cls: Symbol, inside: bool = False) -> frozenset[str] | None:
+        """What a TS class object offers (`QueryClient.`, `this.` in a static method): its and its bases'
+        static members, and a function's own (`name`, `bind`, …); None when they cannot all be known."""
+        names = self._class_members(path, cls, depth=5, inside=inside, static=True)
+        return frozenset(names | classes.FUNCTION_MEMBERS | classes.OBJECT_MEMBERS) if names is not None else None
+
+    def _class_members(self, path: str, cls: Symbol, depth: int, inside: bool = False,
+                       static: bool = False) -> set[str] | None:
+        """A TS class's public instance member names and its bases' (`inside`: all of them, for `this.`;
+        `static`: its static members instead), or None if any cannot be known. (Not cached across
+        requests: a few indexed reads per base, ~1 ms.)"""
         mates = self._file_symbols(path)
         if any(s.name == cls.name and s.kind == "type" and _INTERFACE.match(s.signature) for s in mates):
             return None  # declaration merging: the interface adds members the class does not declare
         lines = self._file_lines(path)
+        if static and (any(s.name == cls.name and not s.parent and s != cls for s in mates) or lines is None
+                       or any(_namespace(cls.name).match(line) for line in lines)):
+            return None  # a namespace of the same name adds static members
         body = lines[cls.start_line:cls.end_line + 1] if lines is not None else None
         if body is None or any(_INDEX_SIGNATURE.match(line) for line in body):
             return None  # `[key: string]: T`: any name is a member
-        names = classes.public_members([s for s in mates if s.parent == cls.name], inside)
+        members = [s for s in mates if s.parent == cls.name]
+        names = classes.static_members(members, inside) if static else classes.public_members(members, inside)
         base = classes.extends_of(cls.signature)
         if names is None or base is None or not base:
             return names
         found = self._base_class(path, base) if depth > 0 else None
         if found is None:
             return None  # a base outside the repository (or not a class we can read)
-        inherited = self._class_members(*found, depth - 1, inside=inside)
+        inherited = self._class_members(*found, depth - 1, inside=inside, static=static)
         return None if inherited is None else names | inherited
 
     def _file_symbols(self, path: str) -> list[Symbol] | tuple[Symbol, ...]:
@@ -622,11 +642,16 @@ class SignatureResolver:
         if (pyclasses.may_bind(lead) and not self._continues_brackets()) or lead.endswith("."):
             return None
         extra: frozenset[str] = frozenset()
+        inside = qualifier == "self"
         if qualifier == "self":
             owner = self.enclosing_class()
             if owner is None or owner.kind != "class":
                 return None
             found, subclasses = (self.view.rel, owner), True
+        elif (owner := self._classmethod_class(qualifier)) is not None:
+            # `cls.` in a classmethod: the class or a subclass of it, read from inside.
+            found, subclasses, inside = (self.view.rel, owner), True, True
+            extra = pyclasses.CLASS_OBJECT_NAMES | pyclasses.CLASS_DUNDERS
         elif (cls := self._python_class_object(qualifier)) is not None:
             # `StringType.` (a class, not an instance): what its body and its bases' define. The
             # `self.x` names that come along are instance attributes: allowing them costs nothing.
@@ -641,8 +666,29 @@ class SignatureResolver:
             names = self._python_subclass_names(found[1].name, names, memo)
         if names is None:
             return None
-        private_ok = qualifier == "self" or pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
+        private_ok = inside or pyclasses.test_file(self.view.rel) or self._writes_underscore_member(qualifier)
         return pyclasses.offered(names | extra, private_ok)
+
+    def _classmethod_class(self, qualifier: str) -> Symbol | None:
+        """The class of this file whose classmethod (or `__new__`, `__init_subclass__`) the cursor is
+        directly in, when `qualifier` is the parameter that receives the class and the body before
+        the cursor does not rebind it."""
+        owner = self.enclosing_class()
+        start = self._function_start()
+        if owner is None or owner.kind != "class" or start is None:
+            return None
+        method = next((s for s in self.view.symbols if s.start_line == start and s.kind == "method"
+                       and s.parent == owner.name and owner.start_line < start), None)
+        lines = self._file_lines(self.view.rel) or []
+        if method is None or pyclasses.classmethod_receiver(
+                method.name, method.signature, lines[max(0, start - 8):start]) != qualifier:
+            return None
+        scope = self._scope_text()
+        body_start = start
+        while body_start < self.view.line and closers_for("\n".join(lines[start:body_start + 1]) + "\n", "python"):
+            body_start += 1  # the parameter list may span lines: it binds the receiver, the body must not
+        body = scope.split("\n", body_start - start + 1)[-1] if body_start < self.view.line else ""
+        return None if pyclasses.rebinds(body, qualifier) else owner
 
     def _continues_brackets(self) -> bool:
         """Is the cursor's line inside brackets opened above it (an argument on its own line, not a
@@ -1013,6 +1059,12 @@ def _binding(imp: Import, language: str) -> Import:
     if language == "python" and imp.name == "" and "." in imp.module and imp.local == imp.module.split(".", 1)[0]:
         return replace(imp, module=imp.local)
     return imp
+
+
+@functools.lru_cache(maxsize=256)
+def _namespace(name: str) -> re.Pattern[str]:
+    """A TS `namespace Name {` (or `module Name`) line: declaration merging with a class or function."""
+    return re.compile(_NAMESPACE.format(re.escape(name)))
 
 
 def _private(name: str) -> bool:

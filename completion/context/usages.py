@@ -23,7 +23,8 @@ from completion.context.pyclasses import may_bind
 _MEMBER_AT_CURSOR = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*(\.|::)\s*([A-Za-z_$][\w$]*)?$")
 # Receivers whose usages elsewhere say nothing about this one.
 SKIP_RECEIVERS = frozenset({"self", "this", "cls", "super", "Self"})
-OWN_RECEIVERS = frozenset({"self", "this"})  # the enclosing class's instance: the member rule knows its names
+# The enclosing class's instance (or, `cls`, the class itself): the member rule knows their names.
+OWN_RECEIVERS = frozenset({"self", "this", "cls"})
 MAX_LINE_CHARS = 160
 LINES_PER_FILE = 4
 MAX_FILES = 6
@@ -53,7 +54,7 @@ class MemberAccess:
 
 def member_access(line_prefix: str, *, with_self: bool = False) -> MemberAccess | None:
     """The receiver the cursor is completing a member of, or None (not a member access, or `self.`).
-    `with_self`: `self.` / `this.` count too — for the member rule (its names come from the enclosing
+    `with_self`: `self.` / `this.` / `cls.` count too — for the member rule (its names come from the enclosing
     class), not for usage lines (`self.` elsewhere is another object)."""
     m = _MEMBER_AT_CURSOR.search(line_prefix)
     if m is None or len(m.group(1)) < 2 or (m.group(1) in SKIP_RECEIVERS and not (with_self and m.group(1) in OWN_RECEIVERS)):

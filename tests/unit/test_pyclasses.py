@@ -227,3 +227,29 @@ def test_base_names_skip_the_comment_under_a_header():
     assert base_names("class Quote(Enum):\n    # the quote characters", "python") == ["Enum"]
     assert base_names("class A(\n    B,  # the first\n    C,\n):", "python") == ["B", "C"]
     assert {"name", "value"} <= pyclasses.builtin_base_names("Enum") and "bit_length" in pyclasses.builtin_base_names("enum.IntEnum")
+
+
+def test_cls_in_a_classmethod_offers_the_class_and_its_subclasses(index):
+    """`cls.` in a `@classmethod` (or `__new__`) is the class object or a subclass's: its body, its bases',
+    its subclasses' names, private ones and `type`'s commonly read dunders; no rule in an instance method,
+    where the parameter is rebound, or where the completion binds (`cls.registry = …`)."""
+    def method(decorator: str, header: str, body: str) -> str:
+        return FILES["pkg/child.py"] + f"\n{decorator}    def {header}:\n        {body}\n"
+
+    names = names_at(index, "pkg/child.py", method("    @classmethod\n", "make(cls, n)", "return cls.|"))
+    assert names is not None
+    assert {"total", "extra", "kind", "_cache", "run", "leafy", "mro", "__name__"} <= names
+    assert "quote_style" not in names
+    # A parameter list over several lines, and `__new__` without a decorator.
+    multi = method("    @classmethod\n", "make(\n        cls,\n        n,\n    )", "return f(cls.|)")
+    assert names_at(index, "pkg/child.py", multi) == names
+    assert names_at(index, "pkg/child.py", method("", "__new__(klass, *args)", "return super().__new__(klass.|)")) == names - {"make"}
+    # No rule: an instance method's `cls` parameter, a rebound receiver, a statement start.
+    assert names_at(index, "pkg/child.py", method("", "make(self, cls)", "return cls.|")) is None
+    assert names_at(index, "pkg/child.py", method("    @staticmethod\n", "make(cls)", "return cls.|")) is None
+    rebound = method("    @classmethod\n", "make(cls, n)", "cls = n\n        return cls.|")
+    assert names_at(index, "pkg/child.py", rebound) is None
+    assert names_at(index, "pkg/child.py", method("    @classmethod\n", "make(cls)", "cls.|")) is None
+    # The fixture's own `Quote.select(cls, …)` in an Enum.
+    enum = FILES["pkg/kinds.py"].replace("return cls.SINGLE", "return cls.|")
+    assert {"DOUBLE", "SINGLE", "select", "name", "value"} <= names_at(index, "pkg/kinds.py", enum)

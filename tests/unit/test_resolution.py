@@ -313,11 +313,24 @@ def test_a_typescript_instance_offers_the_public_members_of_its_class_and_bases(
     ("web/app.ts", "import { merged } from './state/merged';\n\nmerged.", "merged"),  # merged with an interface
     ("web/app.ts", "import { made } from './state';\n\nmade.", "made"),  # a factory's result: any shape
     ("web/app.ts", "import { bag } from './state/bag';\n\nbag.", "bag"),  # an index signature: any name
-    ("web/app.ts", "import { Session } from './state/session';\n\nSession.", "Session"),  # the class, not an instance
     ("web/app.js", "import { session } from './state';\n\nsession.", "session"),  # JS: fields come by assignment
 ])
 def test_instances_whose_members_cannot_all_be_known_get_no_rule(index, rel, text, qualifier):
     assert member_names(index, rel, text, qualifier) is None
+
+
+def test_a_typescript_class_object_offers_its_and_its_bases_static_members(index):
+    """`Session.` (the imported class, not an instance): the statics it inherits from Emitter, and what
+    every function has; a class of the file itself the same way; none where a namespace merges in."""
+    from completion.context.classes import FUNCTION_MEMBERS, OBJECT_MEMBERS
+    text = "import { Session } from './state/session';\n\nSession."
+    assert member_names(index, "web/app.ts", text, "Session") == frozenset({"create"} | FUNCTION_MEMBERS | OBJECT_MEMBERS)
+    local = "class Local {\n  static count = 0;\n  private static hidden = 1;\n  run(): void {}\n}\n\nLocal."
+    assert member_names(index, "web/app.ts", local, "Local") == frozenset({"count"} | FUNCTION_MEMBERS | OBJECT_MEMBERS)
+    merged = local.replace("\n\nLocal.", "\nnamespace Local {\n  export const extra = 1;\n}\n\nLocal.")
+    assert member_names(index, "web/app.ts", merged, "Local") is None
+    shadowed = local.replace("\n\nLocal.", "\n\nfunction f() {\n  const Local = make();\n  Local.")
+    assert member_names(index, "web/app.ts", shadowed, "Local") is None
 
 
 def test_an_instance_a_factory_makes_offers_the_keys_of_the_object_it_returns(index):
@@ -406,6 +419,8 @@ def test_typescript_this_offers_every_member_the_class_and_its_bases_declare(ind
 
     assert this_names(text) == frozenset({"ticks", "step", "tick", "listeners", "subscribe", "drop"} | OBJECT_MEMBERS)
     in_static = text.replace("  tick(): void {", "  static reset(): void {")
-    assert this_names(in_static) is None  # `this` is the class there
+    from completion.context.classes import FUNCTION_MEMBERS
+    # `this` is the class there: its statics (private too) and the base's
+    assert this_names(in_static) == frozenset({"make", "reset", "create"} | FUNCTION_MEMBERS | OBJECT_MEMBERS)
     hashed = this_names(text.replace("private ticks = 0;", "#ticks = 0;"))
     assert "#ticks" in hashed and "ticks" not in hashed

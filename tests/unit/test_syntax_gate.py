@@ -113,6 +113,21 @@ def test_window_inside_a_long_method_carries_the_enclosing_header():
     assert syntax.enclosing_header("class A:\n    def f(self):\n        pass", 4) == "class A:\n"
 
 
+def test_window_starts_at_the_header_of_an_allman_style_brace():
+    """`int main()` / `{` (C, C++, C#, Java in Allman style): the `{` at column 0 is not where the
+    construct starts; a window beginning there is a bare block, which C cannot parse at file level."""
+    prefix = "#include <stdio.h>\n\nstatic int\ncount(int n)\n{\n    int total = 0;\n    total = add("
+    win = syntax.window(prefix, ");\n    return total;\n}\n")
+    assert win.head.startswith("static int\ncount(int n)\n{\n")
+    assert syntax.error_count(syntax.parse("c", win.text("total, n"))) == 0
+    # Inside a long Allman-style class the headers are found above the window as well.
+    body = "".join(f"        int v{i} = {i};\n" for i in range(100))
+    java = "public class Counter\n{\n    public int run()\n    {\n" + body + "        return "
+    win = syntax.window(java, "")
+    assert win.head == "public class Counter\n{\n    public int run()\n    {\n        return "
+    assert syntax.error_count(syntax.parse("java", win.text("v1;\n    }\n}\n"))) == 0
+
+
 def _long_ts_class_with_a_reducer() -> str:
     """A method within reach of the cursor, its class's header beyond: a reducer's switch of object
     literals, then `scheduler.` (the shape of TanStack query-core's `Mutation.#dispatch`)."""
