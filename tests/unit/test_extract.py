@@ -129,16 +129,28 @@ def test_an_edited_text_extracts_the_same_incrementally_as_from_scratch():
                       "export const one = 1, two = 2;\nexport function open(path: string): void {}\n",
         "go": 'package u\n\nimport "fmt"\n\nconst (\n\tA = iota\n\tB\n)\n\nfunc Pad(s string) string { return s }\n',
     }
-    pieces = ["\n", "    ", "x", "def f(a):\n    pass\n", "é", "class K:\n", ")", "{", "// note\n", "ü = 1\n"]
+    # Several top-level nodes with leading comments: a node the edit does not touch keeps what it gave
+    # (shifted), and a comment's doc must follow when lines between it and its definition come and go.
+    sources["python"] += "".join(f"\n\n# helper {i}\ndef h{i}(x):\n    return x + {i}\n\nLIMIT{i} = {i}\n"
+                                 f"from .m{i} import n{i}\n" for i in range(6))
+    sources["typescript"] += "".join(f"\n/** part {i} */\nexport function p{i}(): number {{ return {i}; }}\n"
+                                     f"// a constant\nexport const k{i} = {i};\nimport {{ m{i} }} from './m{i}';\n"
+                                     for i in range(6))
+    sources["go"] += "".join(f"\n// F{i} does {i}.\nfunc F{i}() int {{ return {i} }}\n" for i in range(6))
+    pieces = ["\n", "    ", "x", "def f(a):\n    pass\n", "é", "class K:\n", ")", "{", "// note\n", "ü = 1\n",
+              "# note\n", "\n\n", "/** doc */\n", "export const z = 1;\n", "func G() {}\n", "import os\n"]
     rng = random.Random(7)
     for language, text in sources.items():
         _, parsed = extract_edited(text, language, None)
-        for _ in range(60):
+        for _ in range(150):
             at = rng.randrange(len(text) + 1)
             if rng.random() < 0.3 and at < len(text):
                 new = text[:at] + text[at + rng.randint(1, 5):]  # delete a few characters
             else:
                 new = text[:at] + rng.choice(pieces) + text[at:]
             incremental, parsed = extract_edited(new, language, parsed)
-            assert incremental == extract_edited(new, language, None)[0], (language, new)
+            fresh = extract_edited(new, language, None)[0]
+            # (Not `errors`: after many random edits tree-sitter's error recovery can differ between an
+            # incremental and a fresh parse of the same broken text, 32 vs 33 ERROR nodes here.)
+            assert (incremental.symbols, incremental.imports) == (fresh.symbols, fresh.imports), (language, new)
             text = new
