@@ -25,11 +25,15 @@ def base_names(signature: str, language: str) -> list[str]:
                 continue  # metaclass=… and friends
             names.append(re.sub(r"\[.*", "", part).strip())
         return [n for n in names if re.fullmatch(r"[\w.]+", n)]
-    m = re.search(r"(?:extends|implements|:)\s+(.*)$", signature.replace("\n", " "))
+    text = signature.replace("\n", " ")
+    while "<" in text:  # type parameters and arguments, innermost first: `<T extends X>` names no base
+        text, count = re.subn(r"<[^<>]*>", "", text)
+        if not count:
+            break
+    m = re.search(r"(?:extends|implements|:)\s+(.*)$", text)
     if not m:
         return []
     text = re.sub(r"\b(?:public|private|protected|virtual|implements|extends)\b", " ", m.group(1))
-    text = re.sub(r"<[^<>]*>", "", text)
     return [n for n in re.findall(r"[A-Za-z_][\w.]*", text)]
 
 

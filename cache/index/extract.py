@@ -33,6 +33,9 @@ _DECLARATION_TYPES = {"function_definition", "declaration", "field_declaration"}
 _PRIORITY = {"class": 0, "function": 1, "method": 1, "type": 2, "impl": 3, "field": 4, "variable": 5}
 _STRING_OPEN = re.compile(r"^[rbuRBU]*(\"\"\"|\'\'\'|\"|\')")
 _WRAPPERS = ("export_statement", "decorated_definition", "type_declaration", "template_declaration")
+_ANNOTATION = re.compile(r"@[\w.]+(?:\s*\((?:[^()]|\([^()]*\))*\))?")
+_STATIC = re.compile(r"\bstatic\b")
+_ANNOTATION_LINE = re.compile(r"\s*@[\w.]+(?:\s*\(.*\))?\s*$")  # a line that is one annotation or decorator
 _COMMENT = re.compile(r"^\s*(?:/\*\*?|\*/?|///?|#|--)\s?")
 
 
@@ -77,7 +80,10 @@ def _signature(source: bytes, node: ts.Node, kind: str) -> str:
         text = _text(source, node.start_byte, node.end_byte)
         limit = MAX_TYPE_LINES if kind == "type" else MAX_SIGNATURE_LINES
         if kind in ("field", "variable"):
-            text = text.splitlines()[0] if text else text
+            # The declaration's first line, after annotation lines (`@SuppressWarnings("removal")` /
+            # `static final boolean ENABLED = …`: the annotation alone says nothing of the field).
+            lines = text.splitlines() or [""]
+            text = next((line for line in lines if not _ANNOTATION_LINE.match(line)), lines[0]).strip()
             return text[:160]
         return _clip(text.splitlines(), limit)
     head = _text(source, node.start_byte, body.start_byte).rstrip()
@@ -273,7 +279,7 @@ def _extract_tree(source: bytes, tree: ts.Tree, language: str, query: ts.Query,
         parts[(child.start_byte, child.end_byte)] = part
         records.extend(part.records)
         imports.extend(part.imports)
-    return FileExtract(language, _dedupe(records), tuple(imports), True, _count_errors(root)), parts
+    return FileExtract(language, _dedupe(records, language), tuple(imports), True, _count_errors(root)), parts
 
 
 def _query_part(source: bytes, root: ts.Node, top: ts.Node, language: str, query: ts.Query) -> _Part:
@@ -334,13 +340,23 @@ def _query_part(source: bytes, root: ts.Node, top: ts.Node, language: str, query
     return _Part(tuple(records), tuple(imports))
 
 
-def _dedupe(records: list[_Record]) -> tuple[Symbol, ...]:
-    """The file's symbols: the first definition of each (kind, parent, name), one symbol per node."""
+def declaration_head(signature: str) -> str:
+    """What comes before a member's parameter list or initializer — its modifiers, type and name —
+    without annotations (`@SuppressWarnings("unchecked") public static <T> T[] copyOf(` → `public
+    static <T> T[] copyOf`)."""
+    return re.split(r"[(=]", _ANNOTATION.sub(" ", signature), maxsplit=1)[0]
+
+
+def _dedupe(records: list[_Record], language: str) -> tuple[Symbol, ...]:
+    """The file's symbols: the first definition of each (kind, parent, name), one symbol per node.
+    In Java a static and an instance member of one name are both kept (`readUTF()` and `static
+    readUTF(DataInput)`): what `Cls.` may call depends on it (completion/context/javaclasses.py)."""
     symbols: list[Symbol] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str, bool]] = set()
     seen_nodes: set[tuple[int, int, str]] = set()  # (span, name): several variables may share a declaration
     for r in records:
-        key = (r.kind, r.parent, r.name)
+        static = language == "java" and _STATIC.search(declaration_head(r.signature)) is not None
+        key = (r.kind, r.parent, r.name, static)
         span = (*r.span, r.name)
         if key in seen or (r.kind != "field" and span in seen_nodes):
             continue

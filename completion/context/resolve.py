@@ -85,6 +85,12 @@ def js_module(lookup: PathLookup, current: str, spec: str) -> list[str]:
     return []
 
 
+def java_type(lookup: PathLookup, module: str, name: str) -> list[str]:
+    """`com.a` + `B` → the files ending com/a/B.java, under whatever source root — and nothing else
+    (`java_module` falls back to any B.java, a guess fit for context but not for the member rule)."""
+    return _by_suffix(lookup, f"{module.replace('.', '/')}/{name}.java")
+
+
 def java_module(lookup: PathLookup, current: str, module: str, name: str) -> list[str]:
     """`com.a` + `B` → com/a/B.java; `com.a` + `*` → the files of com/a/."""
     if name == "*":

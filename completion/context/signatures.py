@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
-from completion.context import classes, esmodules, factories, pyclasses, resolve
+from completion.context import classes, esmodules, factories, javaclasses, pyclasses, resolve
 from completion.context.candidates import Candidate
 from cache.index.bases import base_keys, base_names
 from completion.context.render import render_listing, render_skeleton, render_symbol
@@ -498,6 +499,8 @@ class SignatureResolver:
         names = self.namespace(qualifier)
         if names is None and self.view.language == "python":
             return self.python_instance_names(qualifier, lead)
+        if names is None and self.view.language == "java":
+            return self.java_static_names(qualifier)
         if names is None:
             return self.instance_names(qualifier)
         inside = self._inside_package(self._python_module_path(qualifier) or "")
@@ -689,6 +692,69 @@ class SignatureResolver:
             body_start += 1  # the parameter list may span lines: it binds the receiver, the body must not
         body = scope.split("\n", body_start - start + 1)[-1] if body_start < self.view.line else ""
         return None if pyclasses.rebinds(body, qualifier) else owner
+
+    # -- Java: what `Cls.` offers (completion/context/javaclasses.py) --------------------------------
+    def java_static_names(self, qualifier: str) -> frozenset[str] | None:
+        """The static members of the repository class `qualifier` names, with its bases'; None when it
+        is not one (a variable, a library class) or a base's members cannot be known."""
+        found = self._java_class(self.view.rel, qualifier)
+        names = self._java_statics(*found, depth=5) if found is not None else None
+        return frozenset(names) if names is not None else None
+
+    def _java_class(self, path: str, name: str) -> tuple[str, Symbol] | None:
+        """The class a capitalized simple name means in `path`, as Java resolves it: a single-type
+        import, a type of the file itself, one of the same package (folder), a wildcard import."""
+        if not name[:1].isupper():
+            return None
+        imports = self.view.imports if path == self.view.rel else self.store.imports_of(path)
+        single = next((i for i in imports if i.local == name and i.name not in ("", "*")), None)
+        if single is not None:
+            return self._java_top(resolve.java_type(self.store, single.module, single.name), name)
+        own = sorted((s for s in self._file_symbols(path) if s.name == name and s.kind == "class"),
+                     key=lambda s: s.parent != "")
+        if own:
+            return path, own[0]
+        folder = posixpath.dirname(path)
+        found = self._java_top([posixpath.join(folder, f"{name}.java")], name)
+        for imp in (i for i in imports if i.name == "*" and found is None):
+            found = self._java_top(resolve.java_type(self.store, imp.module, name), name)
+            if found is None and not resolve.java_module(self.store, path, imp.module, "*"):
+                return None  # `import org.lib.*;`: the name may come from a package outside the repository
+        return found
+
+    def _java_platform_type(self, path: str, base: str) -> str:
+        """The simple name of a `java.*` type a header names (`java.io.Serializable`, or `Serializable`
+        imported from java.io or, unimported, java.lang's); "" for anything else."""
+        if "." in base:
+            return base.rsplit(".", 1)[-1] if base.startswith("java.") else ""
+        imports = self.view.imports if path == self.view.rel else self.store.imports_of(path)
+        single = next((i for i in imports if i.local == base and i.name not in ("", "*")), None)
+        return base if single is None or single.module.startswith("java.") else ""
+
+    def _java_top(self, files: Sequence[str], name: str) -> tuple[str, Symbol] | None:
+        return next(((p, s) for p in files[:4] for s in self.symbols_of(p)
+                     if s.name == name and s.kind == "class" and not s.parent), None)
+
+    def _java_statics(self, path: str, cls: Symbol, depth: int) -> set[str] | None:
+        members = _members_of(self._file_symbols(path), cls)
+        if path == self.view.rel:
+            # The text being edited rarely parses (`return Status.` then `}`), and error recovery can
+            # swallow the members below the cursor: the indexed copy of the file adds them back.
+            saved = next((s for s in self.symbols_of(path) if s.name == cls.name and s.kind == "class"
+                          and s.parent == cls.parent), None)
+            members += _members_of(self.symbols_of(path), saved) if saved is not None else []
+        names = javaclasses.static_members(cls, members, own_file=path == self.view.rel)
+        for base in base_names(cls.signature, "java"):
+            found = self._java_class(path, base) if depth > 0 and "." not in base else None
+            if found is None:
+                if self._java_platform_type(path, base) in javaclasses.NO_STATICS:
+                    continue
+                return None  # a library base (or a qualified name): what it brings is unknown
+            inherited = self._java_statics(*found, depth - 1)
+            if inherited is None:
+                return None
+            names |= inherited
+        return names
 
     def _continues_brackets(self) -> bool:
         """Is the cursor's line inside brackets opened above it (an argument on its own line, not a
@@ -1065,6 +1131,11 @@ def _binding(imp: Import, language: str) -> Import:
 def _namespace(name: str) -> re.Pattern[str]:
     """A TS `namespace Name {` (or `module Name`) line: declaration merging with a class or function."""
     return re.compile(_NAMESPACE.format(re.escape(name)))
+
+
+def _members_of(symbols: Sequence[Symbol], cls: Symbol) -> list[Symbol]:
+    """The symbols directly inside class `cls` (by parent name, within its lines)."""
+    return [s for s in symbols if s.parent == cls.name and s != cls and cls.start_line <= s.start_line <= cls.end_line]
 
 
 def _private(name: str) -> bool:

@@ -69,6 +69,24 @@ def in_string(line_prefix: str) -> bool:
     return any(text.count(q) % 2 == 1 for q in ('"', "'", "`"))
 
 
+_COMMENT_CONTINUATION = re.compile(r"\s*(?:/\*|\*(?:\s|/|$))")  # `/* …`, ` * …` (not C's `*out = …`)
+
+
+def in_comment(line_prefix: str, language: str) -> bool:
+    """Is the end of `line_prefix` inside a comment the line itself shows (`// see Foo.|`, `# Foo.|`,
+    a ` * ` line of a block comment)? Prose names what it likes; the member rule stays out. A block
+    comment's lines that start with neither `*` nor `/*` are not seen."""
+    if language != "python" and _COMMENT_CONTINUATION.match(line_prefix):
+        return True
+    marker = "#" if language == "python" else "//"
+    at = line_prefix.find(marker)
+    while at >= 0:
+        if not in_string(line_prefix[:at]):
+            return True
+        at = line_prefix.find(marker, at + 1)
+    return False
+
+
 def member_key(line_prefix: str) -> str:
     """`httpx.` at `response = httpx.Re|`: what member-specific context (usage lines, a module
     listing, the names the member rule allows) is gathered for; "" where the cursor is not completing

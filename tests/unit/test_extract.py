@@ -154,3 +154,15 @@ def test_an_edited_text_extracts_the_same_incrementally_as_from_scratch():
             # incremental and a fresh parse of the same broken text, 32 vs 33 ERROR nodes here.)
             assert (incremental.symbols, incremental.imports) == (fresh.symbols, fresh.imports), (language, new)
             text = new
+
+
+def test_java_members_keep_their_declaration_and_static_overloads():
+    """A field's signature is its declaration, not the annotation line above it; a static and an
+    instance method of one name are two symbols (`Cls.` may call only the static one)."""
+    text = ("class Data {\n  @SuppressWarnings(\"removal\")\n  static final boolean ENABLED = check(\n      1);\n"
+            "  public final String readUTF() { return \"\"; }\n"
+            "  @Deprecated public static String readUTF(DataInput in) { return \"\"; }\n}\n")
+    symbols = extract(text, "java").symbols
+    assert [s.signature for s in symbols if s.name == "ENABLED"] == ["static final boolean ENABLED = check("]
+    assert [s.signature for s in symbols if s.name == "readUTF"] == [
+        "public final String readUTF()", "@Deprecated public static String readUTF(DataInput in)"]

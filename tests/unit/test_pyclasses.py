@@ -84,6 +84,17 @@ def test_a_member_inside_a_string_literal_is_not_code(prefix, inside):
     assert in_string(prefix) is inside
 
 
+@pytest.mark.parametrize("prefix,language,inside", [
+    ("    # see Quote.", "python", True), ('    x = "#fff"; Quote.', "python", False), ("    x = Quote.", "python", False),
+    ("  // call Status.", "java", True), ("   * {@link Status.", "java", True), ("  /* Status.", "java", True),
+    ('  String u = "http://x"; Status.', "java", False), ("  *out = Status.", "c", False),
+    ("  return a * Status.", "java", False),
+])
+def test_a_member_inside_a_comment_is_prose(prefix, language, inside):
+    from completion.context.usages import in_comment
+    assert in_comment(prefix, language) is inside
+
+
 FILES = {
     "pkg/__init__.py": "",
     "pkg/base.py": (

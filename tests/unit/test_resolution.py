@@ -27,6 +27,27 @@ FILES = {
     "src/com/acme/util/Strings.java": (
         "package com.acme.util;\npublic class Strings {\n  public static String pad(String s, int width) { return s; }\n}\n"
     ),
+    "src/com/acme/model/Status.java": (
+        "package com.acme.model;\n\npublic enum Status implements Labeled {\n  ACTIVE(\"a\"), RETIRED(\"r\");\n"
+        "  private final String label;\n  Status(String label) { this.label = label; }\n"
+        "  public static Status parse(String s) { return ACTIVE; }\n  private static int hidden() { return 0; }\n}\n"
+    ),
+    "src/com/acme/model/Labeled.java": (
+        "package com.acme.model;\n\npublic interface Labeled {\n  int MAX_LABEL = 16;\n  String label();\n}\n"
+    ),
+    "src/com/acme/model/Base.java": (
+        "package com.acme.model;\n\npublic abstract class Base<T extends Comparable<T>> implements java.io.Serializable {\n"
+        "  public static final String KIND = \"base\";\n  protected static int count() { return 0; }\n"
+        "  public T value() { return null; }\n  public static class Builder {}\n}\n"
+    ),
+    "src/com/acme/model/Account.java": (
+        "package com.acme.model;\n\nimport java.util.List;\n\npublic class Account extends Base<String> {\n"
+        "  public static Account of(String id) { return new Account(); }\n  public String id;\n}\n"
+    ),
+    "src/com/acme/model/Remote.java": (
+        "package com.acme.model;\n\nimport org.lib.Service;\n\npublic class Remote extends Service {\n"
+        "  public static void ping() {}\n}\n"
+    ),
     "util/strings.go": "package util\n\nfunc Pad(s string, width int) string { return s }\n",
     "src/geo/point.rs": (
         "pub struct Point { pub x: i32, pub y: i32 }\nimpl Point {\n"
@@ -331,6 +352,35 @@ def test_a_typescript_class_object_offers_its_and_its_bases_static_members(index
     assert member_names(index, "web/app.ts", merged, "Local") is None
     shadowed = local.replace("\n\nLocal.", "\n\nfunction f() {\n  const Local = make();\n  Local.")
     assert member_names(index, "web/app.ts", shadowed, "Local") is None
+
+
+def test_a_java_class_offers_its_static_members_nested_types_and_its_bases(index):
+    """`Status.` (an enum imported by name): its constants, static methods, `values`/`valueOf`, the class
+    literal, its interface's constant; not its instance members or, from another file, its private
+    statics. The same package needs no import; a wildcard import works; a library base gives no rule."""
+    from completion.context.javaclasses import ALWAYS
+    app = "package com.acme;\n\nimport com.acme.model.Status;\n\nclass App {\n  Object f() {\n    return Status."
+    assert member_names(index, "src/com/acme/App.java", app, "Status") == frozenset(
+        {"ACTIVE", "RETIRED", "parse", "values", "valueOf", "MAX_LABEL"} | ALWAYS)
+    # `Account` extends the generic `Base<T extends Comparable<T>>` (its bound is not a base) from the
+    # same package, Base implements a java.io type that brings nothing.
+    same_package = "package com.acme.model;\n\nclass Use {\n  void f() {\n    Account."
+    assert member_names(index, "src/com/acme/model/Use.java", same_package, "Account") == frozenset(
+        {"of", "KIND", "count", "Builder"} | ALWAYS)
+    wildcard = "package com.acme;\n\nimport com.acme.model.*;\n\nclass App {\n  void f() {\n    Account."
+    assert member_names(index, "src/com/acme/App.java", wildcard, "Account") == frozenset({"of", "KIND", "count", "Builder"} | ALWAYS)
+    own = Path(index.root, "src/com/acme/model/Status.java").read_text().replace("return ACTIVE;", "return Status.")
+    assert "hidden" in member_names(index, "src/com/acme/model/Status.java", own, "Status")  # private: its own file
+    inside = "package com.acme.model;\n\nclass Use {\n  void f() {\n    Remote."
+    assert member_names(index, "src/com/acme/model/Use.java", inside, "Remote") is None  # extends a library class
+    assert member_names(index, "src/com/acme/App.java", "import java.util.List;\nclass A { void f() { List.", "List") is None
+    # A class of the same simple name elsewhere in the repository is not the one imported; a wildcard
+    # import of a package outside the repository may be where the name comes from.
+    other = "import org.other.Account;\nclass A { void f() { Account."
+    assert member_names(index, "src/com/acme/App.java", other, "Account") is None
+    outside = "import org.lib.*;\nimport com.acme.model.*;\nclass A { void f() { Account."
+    assert member_names(index, "src/com/acme/App.java", outside, "Account") is None
+    assert member_names(index, "src/com/acme/App.java", "class A { void f(Status status) { status.", "status") is None
 
 
 def test_an_instance_a_factory_makes_offers_the_keys_of_the_object_it_returns(index):

@@ -7,3 +7,5 @@
 (constructor_declaration name: (identifier) @name) @definition.method
 (field_declaration declarator: (variable_declarator name: (identifier) @name)) @definition.field
 (import_declaration) @import
+(enum_constant name: (identifier) @name) @definition.field
+(constant_declaration declarator: (variable_declarator name: (identifier) @name)) @definition.field
