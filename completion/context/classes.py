@@ -111,3 +111,31 @@ def static_members(members: Sequence[Symbol], inside: bool = False) -> set[str]:
         if inside or not (words & {"private", "protected"} or sym.name[:1] == "#"):
             out.add(sym.name)
     return out
+
+
+_ENUM_HEADER = re.compile(r"\s*(?:export\s+)?(?:declare\s+)?(?:const\s+)?enum\s+[A-Za-z_$][\w$]*\s*\{")
+_ENUM_MEMBER = re.compile(r"\s*([A-Za-z_$][\w$]*)\s*(?:=|$)")
+
+
+def enum_members(signature: str) -> set[str] | None:
+    """The member names of a TypeScript `enum` from its stored declaration (`enum Color { Red = "r",
+    Green }` → {Red, Green}); None when it is not an enum or the declaration was clipped (`...`)."""
+    m = _ENUM_HEADER.match(signature)
+    if m is None or not signature.rstrip().endswith("}"):
+        return None
+    body = signature[m.end(): signature.rstrip().rfind("}")]
+    body = re.sub(r"//[^\n]*|/\*.*?\*/", "", body, flags=re.S)
+    names: set[str] = set()
+    depth, start = 0, 0
+    for i, ch in enumerate(body + ","):  # split at top-level commas (initializers may hold calls)
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            part = body[start:i]
+            start = i + 1
+            member = _ENUM_MEMBER.match(part)
+            if member is not None:
+                names.add(member.group(1))
+            elif part.strip() and not part.strip().startswith(("'", '"')):
+                return None  # a shape not read: the set may be incomplete
+    return names

@@ -159,6 +159,29 @@ def rebinds(body: str, variable: str) -> bool:
     return any(pattern.search(body) for _kind, pattern in _binding_patterns(variable))
 
 
+def split_function(function_text: str) -> tuple[set[str], str]:
+    """(parameter names, body) of the `def` that `function_text` starts with: `def f(a, b: int = 1,
+    *args) -> R:` gives {a, b, args} and the text after the header's line (the return annotation and
+    the defaults are neither bindings nor body)."""
+    m = re.match(r"\s*(?:async\s+)?def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(", function_text)
+    if m is None:
+        return set(), function_text
+    depth, start, names = 1, m.end(), set()
+    for i in range(m.end(), len(function_text)):
+        ch = function_text[i]
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if (ch == "," and depth == 1) or depth == 0:
+            param = re.match(r"\s*\*{0,2}\s*([A-Za-z_]\w*)", function_text[start:i])
+            if param:
+                names.add(param.group(1))
+            start = i + 1
+            if depth == 0:
+                nl = function_text.find("\n", i)
+                return names, function_text[nl + 1:] if nl >= 0 else ""
+    return names, ""
+
+
 def classmethod_receiver(name: str, signature: str, lines_above: Sequence[str]) -> str | None:
     """The parameter that holds the class itself in a method (`cls` of a `@classmethod`, of
     `__new__`, `__init_subclass__`, `__class_getitem__`), from its header and the decorator lines

@@ -496,6 +496,8 @@ class SignatureResolver:
         `click.echo(…)` became `click.__name__ = …`, then `click.__version__ = …` once `__name__`
         was out. Typing `_` lifts the rule (runtime/members.py: no name starts with what is typed).
         `lead`: the cursor line before `qualifier`, stripped (an instance's rule needs it)."""
+        if self.view.language == "python" and qualifier in self.bindings and self._rebound_in_function(qualifier):
+            return None  # `for base in mro` shadows `from marshmallow import base` in the whole function
         names = self.namespace(qualifier)
         if names is None and self.view.language == "python":
             return self.python_instance_names(qualifier, lead)
@@ -534,14 +536,24 @@ class SignatureResolver:
             imported = self.resolve_import(imp)
             if imported and imported[0][1].kind == "class":  # `QueryClient.`: the class object itself
                 return self._static_names(*imported[0])
+            if imported and imported[0][1].kind == "type":  # `Color.` of `enum Color { … }`
+                return self._enum_names(*imported[0])
             found = [c for path, sym in imported for c in self.constructed_class(path, sym, new=True)]
             made = self.factory_object(*imported[0]) if imported and not found else None
             if made is not None:  # `export const notifyManager = createNotifyManager()`: the returned object's keys
                 return frozenset({m.name for m in made[1]} | classes.OBJECT_MEMBERS)
         else:
-            local = next((s for s in self.view.symbols if s.name == qualifier and s.kind == "class" and not s.parent), None)
+            local = next((s for s in self.view.symbols if s.name == qualifier and s.kind in ("class", "type")
+                          and not s.parent), None)
             if local is not None and not re.search(rf"\b(?:const|let|var)\s+{re.escape(qualifier)}\b", self.view.text):
-                return self._static_names(self.view.rel, local)
+                if local.kind == "type":
+                    return self._enum_names(self.view.rel, local)
+                # private statics too inside the class's own body (`return Notification.completeNotification`);
+                # the saved copy's lines count too (error recovery around the cursor may cut the class short)
+                line = self.view.line
+                inside = any(s.start_line <= line <= s.end_line for s in [local, *self.symbols_of(self.view.rel)]
+                             if s.name == local.name and s.kind == local.kind and not s.parent)
+                return self._static_names(self.view.rel, local, inside=inside)
             found = self.resolve_type_of(qualifier)
         found = [(path, sym) for path, sym in found[:1] if sym.kind == "class"]
         if not found:
@@ -565,6 +577,14 @@ class SignatureResolver:
         names = self._class_members(self.view.rel, owner, depth=5, inside=True)
         return frozenset(names | classes.OBJECT_MEMBERS) if names is not None else None
 
+    def _enum_names(self, path: str, enum: Symbol) -> frozenset[str] | None:
+        """A TS enum's members (`Color.Red`), unless a namespace of the same name merges more in."""
+        names = classes.enum_members(enum.signature)
+        lines = self._file_lines(path)
+        if names is None or lines is None or any(_namespace(enum.name).match(line) for line in lines):
+            return None
+        return frozenset(names | classes.OBJECT_MEMBERS)
+
     def _static_names(self, path: str, cls: Symbol, inside: bool = False) -> frozenset[str] | None:
         """What a TS class object offers (`QueryClient.`, `this.` in a static method): its and its bases'
         static members, and a function's own (`name`, `bind`, …); None when they cannot all be known."""
@@ -587,6 +607,8 @@ class SignatureResolver:
         if body is None or any(_INDEX_SIGNATURE.match(line) for line in body):
             return None  # `[key: string]: T`: any name is a member
         members = [s for s in mates if s.parent == cls.name]
+        if path == self.view.rel:
+            members += self._saved_members(path, cls)
         names = classes.static_members(members, inside) if static else classes.public_members(members, inside)
         base = classes.extends_of(cls.signature)
         if names is None or base is None or not base:
@@ -722,6 +744,14 @@ class SignatureResolver:
                 return None  # `import org.lib.*;`: the name may come from a package outside the repository
         return found
 
+    def _saved_members(self, path: str, cls: Symbol) -> list[Symbol]:
+        """The members the indexed (saved) copy of the cursor's file gives class `cls`. The text being
+        edited rarely parses (`return Status.` then `}`), and error recovery can swallow the members
+        below the cursor; adding the saved ones back only ever allows more names."""
+        saved = next((s for s in self.symbols_of(path) if s.name == cls.name and s.kind == cls.kind
+                      and s.parent == cls.parent), None)
+        return _members_of(self.symbols_of(path), saved) if saved is not None else []
+
     def _java_platform_type(self, path: str, base: str) -> str:
         """The simple name of a `java.*` type a header names (`java.io.Serializable`, or `Serializable`
         imported from java.io or, unimported, java.lang's); "" for anything else."""
@@ -738,11 +768,7 @@ class SignatureResolver:
     def _java_statics(self, path: str, cls: Symbol, depth: int) -> set[str] | None:
         members = _members_of(self._file_symbols(path), cls)
         if path == self.view.rel:
-            # The text being edited rarely parses (`return Status.` then `}`), and error recovery can
-            # swallow the members below the cursor: the indexed copy of the file adds them back.
-            saved = next((s for s in self.symbols_of(path) if s.name == cls.name and s.kind == "class"
-                          and s.parent == cls.parent), None)
-            members += _members_of(self.symbols_of(path), saved) if saved is not None else []
+            members += self._saved_members(path, cls)
         names = javaclasses.static_members(cls, members, own_file=path == self.view.rel)
         for base in base_names(cls.signature, "java"):
             found = self._java_class(path, base) if depth > 0 and "." not in base else None
@@ -800,6 +826,18 @@ class SignatureResolver:
         type_name, constructed = binding
         found = [(p, s) for p, s in self.resolve_dotted(type_name)[:1] if s.kind == "class"]
         return (found[0] if found else None), not constructed
+
+    def _rebound_in_function(self, name: str) -> bool:
+        """Does the function around the cursor bind `name` — a parameter, an assignment, a `for` or
+        comprehension target, `as` — anywhere in it, below the cursor too? (A name bound anywhere in
+        a function is local to all of it, and a comprehension's target shadows it inside.)"""
+        start = self._function_start()
+        if start is None:
+            return False
+        end = max(s.end_line for s in self.view.symbols if s.start_line == start and s.kind in ("function", "method"))
+        lines = self._file_lines(self.view.rel) or []
+        params, body = pyclasses.split_function("\n".join(lines[start:end + 1]))
+        return name in params or pyclasses.rebinds(body, name)
 
     def _function_start(self) -> int | None:
         """The `def` line of the innermost function around the cursor, None at module level."""

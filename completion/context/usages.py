@@ -87,6 +87,15 @@ def in_comment(line_prefix: str, language: str) -> bool:
     return False
 
 
+_IMPORT_STATEMENT = re.compile(r"\s*(?:from|import)\s")
+
+
+def on_import_line(line_prefix: str, language: str) -> bool:
+    """`from click.|` / `import click.|` (Python): a module path is being written, where submodules —
+    private ones too, `click._compat` — are what follows the dot, not the module's attributes."""
+    return language == "python" and _IMPORT_STATEMENT.match(line_prefix) is not None
+
+
 def member_key(line_prefix: str) -> str:
     """`httpx.` at `response = httpx.Re|`: what member-specific context (usage lines, a module
     listing, the names the member rule allows) is gathered for; "" where the cursor is not completing

@@ -1,6 +1,7 @@
 """RepositoryContext end to end over a real index (SQLite file, real folder): what a request gets."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -290,6 +291,18 @@ async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(r
         assert "def beta()" in listing(changed)  # the remembered listing was read from the old file
         no_module = await ctx.gather(request(repo, "def run(store):\n    store."), 400, words)
         assert no_module.members == frozenset()
+        # No rule where the line names a module path or is prose: `from app.tools.` (submodules, private
+        # ones too), a comment, a string.
+        for line in ("from app.tools.", "# see tools.", "x = 'tools."):
+            assert (await ctx.gather(request(repo, text.replace("tools.", line)), 400, words)).members == frozenset(), line
+        # Nor where the function rebinds the module's name, below the cursor too (a comprehension's
+        # `for tools in …`, a parameter): `tools.` is that object there, not the module.
+        for function in ("def run(items):\n    return [f(tools.", "def run(tools):\n    return tools."):
+            shadowed = text.replace("def run():\n    tools.", function)
+            suffix = ") for tools in items]\n" if "items" in function else "\n"
+            whole = request(repo, shadowed + suffix)
+            got = await ctx.gather(replace(whole, offset=len(shadowed)), 400, words)
+            assert got.members == frozenset(), function
     finally:
         ctx.close()
 

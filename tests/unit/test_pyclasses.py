@@ -95,6 +95,12 @@ def test_a_member_inside_a_comment_is_prose(prefix, language, inside):
     assert in_comment(prefix, language) is inside
 
 
+def test_no_member_rule_where_a_python_import_names_a_module_path():
+    from completion.context.usages import on_import_line
+    assert on_import_line("from click.", "python") and on_import_line("    import click.", "python")
+    assert not on_import_line("x = click.", "python") and not on_import_line("imported = click.", "python")
+
+
 FILES = {
     "pkg/__init__.py": "",
     "pkg/base.py": (

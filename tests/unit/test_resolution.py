@@ -103,6 +103,10 @@ FILES = {
         "export interface Merged {\n  extra(): void;\n}\nexport class Merged {\n  own(): void {}\n}\n"
         "export const merged = new Merged();\n"
     ),
+    "web/state/kinds.ts": (
+        "export enum Phase {\n  Idle = 'idle',\n  Running = 'running', // started\n  Done = 'done',\n}\n"
+        "export enum Merged { A, B }\nexport namespace Merged {\n  export function parse(): Merged { return Merged.A; }\n}\n"
+    ),
     "web/legacy.js": "function legacy() {}\nmodule.exports = { legacy };\n",
     "web/lib/parts.ts": "export const partA = 1, partB = 2;\nexport default function main() {}\n",
     "web/lib/all.ts": "export * from './parts';\nexport { formatMoney as money } from './money';\n",
@@ -348,6 +352,10 @@ def test_a_typescript_class_object_offers_its_and_its_bases_static_members(index
     assert member_names(index, "web/app.ts", text, "Session") == frozenset({"create"} | FUNCTION_MEMBERS | OBJECT_MEMBERS)
     local = "class Local {\n  static count = 0;\n  private static hidden = 1;\n  run(): void {}\n}\n\nLocal."
     assert member_names(index, "web/app.ts", local, "Local") == frozenset({"count"} | FUNCTION_MEMBERS | OBJECT_MEMBERS)
+    inside = local.replace("  run(): void {}\n}\n\nLocal.", "  run(): void {\n    return Local.")
+    parsed = extract(inside + "\n  }\n}\n", "typescript")  # the cursor inside the class: its private statics too
+    view = FileView("web/app.ts", "typescript", inside + "\n  }\n}\n", len(inside), parsed.symbols, parsed.imports)
+    assert SignatureResolver(index, view).member_names("Local") == frozenset({"count", "hidden"} | FUNCTION_MEMBERS | OBJECT_MEMBERS)
     merged = local.replace("\n\nLocal.", "\nnamespace Local {\n  export const extra = 1;\n}\n\nLocal.")
     assert member_names(index, "web/app.ts", merged, "Local") is None
     shadowed = local.replace("\n\nLocal.", "\n\nfunction f() {\n  const Local = make();\n  Local.")
@@ -381,6 +389,15 @@ def test_a_java_class_offers_its_static_members_nested_types_and_its_bases(index
     outside = "import org.lib.*;\nimport com.acme.model.*;\nclass A { void f() { Account."
     assert member_names(index, "src/com/acme/App.java", outside, "Account") is None
     assert member_names(index, "src/com/acme/App.java", "class A { void f(Status status) { status.", "status") is None
+
+
+def test_a_typescript_enum_offers_its_members(index):
+    from completion.context.classes import OBJECT_MEMBERS
+    text = "import { Phase, Merged } from './state/kinds';\n\nconst p = Phase."
+    assert member_names(index, "web/app.ts", text, "Phase") == frozenset({"Idle", "Running", "Done"} | OBJECT_MEMBERS)
+    assert member_names(index, "web/app.ts", text.replace("Phase.", "Merged."), "Merged") is None  # a namespace merges in
+    local = "enum Dir { Up, Down }\n\nconst d = Dir."
+    assert member_names(index, "web/app.ts", local, "Dir") == frozenset({"Up", "Down"} | OBJECT_MEMBERS)
 
 
 def test_an_instance_a_factory_makes_offers_the_keys_of_the_object_it_returns(index):
