@@ -8,6 +8,7 @@ language, so a new language is one query file and, at most, an import parser.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass
@@ -268,43 +269,62 @@ def _extract_tree(source: bytes, tree: ts.Tree, language: str, query: ts.Query,
     # above): the node after a changed one is queried again too. (A node that only borders the edit
     # counts as changed, so blank lines coming or going between a comment and its definition do.)
     dirty_before = False
-    for child in root.children:
+    children = root.children
+    reused: list[_Part | None] = []
+    for child in children:
         part = reuse.part(child) if reuse is not None else None
         changed = part is None
-        if dirty_before:
-            part = None
+        reused.append(None if dirty_before else part)
         dirty_before = changed and reuse is not None
-        if part is None:
-            part = _query_part(source, root, child, language, query)
-        parts[(child.start_byte, child.end_byte)] = part
+    queried = _query_parts(source, root, [c for c, part in zip(children, reused) if part is None], language, query)
+    for child, part in zip(children, reused):
+        span = (child.start_byte, child.end_byte)
+        part = part if part is not None else queried.get(span, _Part((), ()))
+        parts[span] = part
         records.extend(part.records)
         imports.extend(part.imports)
     return FileExtract(language, _dedupe(records, language), tuple(imports), True, _count_errors(root)), parts
 
 
-def _query_part(source: bytes, root: ts.Node, top: ts.Node, language: str, query: ts.Query) -> _Part:
-    """The definitions and imports under one top-level node. (The query runs from the root, limited to
-    the node's bytes: some patterns are anchored at the root, `(module (expression_statement …))`.)"""
-    defs: list[tuple[str, ts.Node, str, str]] = []
-    imports: list[Import] = []
+def _query_parts(source: bytes, root: ts.Node, tops: list[ts.Node], language: str,
+                 query: ts.Query) -> dict[tuple[int, int], _Part]:
+    """The definitions and imports under each of `tops` (top-level nodes, in order), keyed by span.
+    One query runs from the root over the bytes they span (some patterns are anchored at the root,
+    `(module (expression_statement …))`; a query per node walked the root's children each time:
+    quadratic in a file of 3,000 functions), and each match goes to the node its capture starts in."""
+    if not tops:
+        return {}
+    starts = [t.start_byte for t in tops]
+    defs: dict[int, list[tuple[str, ts.Node, str, str]]] = {}
+    imports: dict[int, list[Import]] = {}
     parse_import = PARSERS.get(language)
     cursor = ts.QueryCursor(query)
-    cursor.set_byte_range(top.start_byte, top.end_byte)
-    within = lambda node: top.start_byte <= node.start_byte < top.end_byte or node == top  # noqa: E731
+    if len(tops) < len(root.children):
+        cursor.set_byte_range(tops[0].start_byte, tops[-1].end_byte)
+
+    def owner(node: ts.Node) -> int | None:
+        """The index of the node of `tops` that `node` lies in, if any."""
+        i = bisect.bisect_right(starts, node.start_byte) - 1
+        if i < 0:
+            return None
+        return i if node.start_byte < tops[i].end_byte or node == tops[i] else None
+
     for _pattern, caps in cursor.matches(root):
         if "import" in caps:
             if parse_import is not None:
                 for node in caps["import"]:
-                    if not within(node):
-                        continue
-                    imports.extend(parse_import(_text(source, node.start_byte, node.end_byte), node.start_point[0]))
+                    i = owner(node)
+                    if i is not None:
+                        imports.setdefault(i, []).extend(
+                            parse_import(_text(source, node.start_byte, node.end_byte), node.start_point[0]))
             continue
         kind = next((k.split(".", 1)[1] for k in caps if k.startswith("definition.")), None)
         if kind is None or not caps.get("name"):
             continue
         node = _widen(caps[f"definition.{kind}"][0])
-        if not within(node):
-            continue  # a neighbour's match that touches this node's bytes
+        i = owner(node)
+        if i is None:
+            continue  # a node not queried again (its part is reused), touching the range
         # One name per definition, except a declaration of several variables (`const a = 1, b = 2`,
         # Go's `const X, Y = 1, 2`): each is a name of the module.
         for name_node in caps["name"] if kind == "variable" else caps["name"][:1]:
@@ -313,7 +333,13 @@ def _query_part(source: bytes, root: ts.Node, top: ts.Node, language: str, query
             if kind == "impl":
                 name = re.sub(r"<.*", "", raw_name).strip()
                 qualifier = ""
-            defs.append((kind, node, name, qualifier.rsplit("::", 1)[-1]))
+            defs.setdefault(i, []).append((kind, node, name, qualifier.rsplit("::", 1)[-1]))
+    return {(t.start_byte, t.end_byte): _records(source, defs.get(i, []), imports.get(i, []), language)
+            for i, t in enumerate(tops)}
+
+
+def _records(source: bytes, defs: list[tuple[str, ts.Node, str, str]], imports: list[Import], language: str) -> _Part:
+    """One top-level node's definitions as records (containers, docs, signatures), in document order."""
     # One symbol per node: a function beats the generic variable pattern that also matched it.
     defs.sort(key=lambda d: (d[1].start_byte, -d[1].end_byte, _PRIORITY.get(d[0], 9)))
     containers = {(n.start_byte, n.end_byte): name for kind, n, name, _q in defs if kind in CONTAINERS}
