@@ -20,6 +20,7 @@ import re
 from typing import Sequence
 
 from cache.index.model import Symbol
+from completion.context.brackets import split_list
 
 TS_LANGUAGES = ("typescript", "typescriptreact")
 # Every object has these (Object.prototype): valid after any `x.`, so the rule must not refuse them.
@@ -123,19 +124,12 @@ def enum_members(signature: str) -> set[str] | None:
     m = _ENUM_HEADER.match(signature)
     if m is None or not signature.rstrip().endswith("}"):
         return None
-    body = signature[m.end(): signature.rstrip().rfind("}")]
-    body = re.sub(r"//[^\n]*|/\*.*?\*/", "", body, flags=re.S)
+    body = re.sub(r"//[^\n]*|/\*.*?\*/", "", signature[m.end():], flags=re.S)
     names: set[str] = set()
-    depth, start = 0, 0
-    for i, ch in enumerate(body + ","):  # split at top-level commas (initializers may hold calls)
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        if ch == "," and depth == 0:
-            part = body[start:i]
-            start = i + 1
-            member = _ENUM_MEMBER.match(part)
-            if member is not None:
-                names.add(member.group(1))
-            elif part.strip() and not part.strip().startswith(("'", '"')):
-                return None  # a shape not read: the set may be incomplete
+    for part in split_list(body, 0)[0]:  # initializers may hold calls: split at the body's own commas
+        member = _ENUM_MEMBER.match(part)
+        if member is not None:
+            names.add(member.group(1))
+        elif part.strip() and not part.strip().startswith(("'", '"')):
+            return None  # a shape not read: the set may be incomplete
     return names

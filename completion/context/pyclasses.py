@@ -25,6 +25,8 @@ import enum
 import re
 from typing import Sequence
 
+from completion.context.brackets import split_list
+
 # `self.name` anywhere in a class (reads count too: a name read must exist somewhere up or down the hierarchy).
 _SELF_ATTRIBUTE = re.compile(r"(?<![\w.])self\s*\.\s*([A-Za-z_]\w*)")
 # Ways a class can gain attributes no text names.
@@ -166,20 +168,12 @@ def split_function(function_text: str) -> tuple[set[str], str]:
     m = re.match(r"\s*(?:async\s+)?def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(", function_text)
     if m is None:
         return set(), function_text
-    depth, start, names = 1, m.end(), set()
-    for i in range(m.end(), len(function_text)):
-        ch = function_text[i]
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        if (ch == "," and depth == 1) or depth == 0:
-            param = re.match(r"\s*\*{0,2}\s*([A-Za-z_]\w*)", function_text[start:i])
-            if param:
-                names.add(param.group(1))
-            start = i + 1
-            if depth == 0:
-                nl = function_text.find("\n", i)
-                return names, function_text[nl + 1:] if nl >= 0 else ""
-    return names, ""
+    items, end = split_list(function_text, m.end())
+    names = {p.group(1) for item in items if (p := re.match(r"\s*\*{0,2}\s*([A-Za-z_]\w*)", item))}
+    if end < 0:
+        return names, ""
+    nl = function_text.find("\n", end)
+    return names, function_text[nl + 1:] if nl >= 0 else ""
 
 
 def classmethod_receiver(name: str, signature: str, lines_above: Sequence[str]) -> str | None:

@@ -502,7 +502,7 @@ class SignatureResolver:
         if names is None and self.view.language == "python":
             return self.python_instance_names(qualifier, lead)
         if names is None and self.view.language == "java":
-            return self.java_static_names(qualifier)
+            return self.java_member_names(qualifier)
         if names is None:
             return self.instance_names(qualifier)
         inside = self._inside_package(self._python_module_path(qualifier) or "")
@@ -715,13 +715,38 @@ class SignatureResolver:
         body = scope.split("\n", body_start - start + 1)[-1] if body_start < self.view.line else ""
         return None if pyclasses.rebinds(body, qualifier) else owner
 
-    # -- Java: what `Cls.` offers (completion/context/javaclasses.py) --------------------------------
-    def java_static_names(self, qualifier: str) -> frozenset[str] | None:
-        """The static members of the repository class `qualifier` names, with its bases'; None when it
-        is not one (a variable, a library class) or a base's members cannot be known."""
-        found = self._java_class(self.view.rel, qualifier)
-        names = self._java_statics(*found, depth=5) if found is not None else None
+    # -- Java: what `Cls.` / `obj.` offers (completion/context/javaclasses.py) ---------------------
+    def java_member_names(self, qualifier: str) -> frozenset[str] | None:
+        """`Cls.`: the static members of the repository class `qualifier` names, with its bases'.
+        `obj.` (a variable, parameter or field declared with a repository class) and `this.`: an
+        instance's. None when that is not known (a library class, a generic or array type, a base
+        whose members cannot all be known)."""
+        found, instance = None, True
+        if qualifier == "this":
+            owner = self.enclosing_class()
+            line = self.view.line
+            around = [s for s in self.view.symbols if s.kind == "method" and s.start_line <= line <= s.end_line]
+            if owner is None or owner.kind != "class" or len(around) != 1 or javaclasses.is_static(around[0].signature):
+                return None  # a static method; or a method inside a method: an anonymous class's `this`
+            found = (self.view.rel, owner)
+        elif qualifier[:1].isupper() and (found := self._java_class(self.view.rel, qualifier)) is not None:
+            instance = False
+        elif (type_name := self._java_variable_type(qualifier)) is not None:
+            found = self._java_class(self.view.rel, type_name)
+        names = self._java_members(*found, depth=5, instance=instance) if found is not None else None
         return frozenset(names) if names is not None else None
+
+    def _java_variable_type(self, variable: str) -> str | None:
+        """The class `variable` was declared with: its last declaration in the method before the
+        cursor (a parameter, a local, a for-each variable), else a field of the enclosing classes."""
+        if self._function_start() is not None:
+            found = javaclasses.declared_type(self._scope_text(), variable)
+            if found is not None:
+                return found
+        line = self.view.line
+        owners = {s.name for s in self.view.symbols if s.kind == "class" and s.start_line <= line <= s.end_line}
+        fields = [s for s in self.view.symbols if s.kind == "field" and s.name == variable and s.parent in owners]
+        return javaclasses.declared_type(fields[-1].signature, variable) if fields else None
 
     def _java_class(self, path: str, name: str) -> tuple[str, Symbol] | None:
         """The class a capitalized simple name means in `path`, as Java resolves it: a single-type
@@ -765,18 +790,27 @@ class SignatureResolver:
         return next(((p, s) for p in files[:4] for s in self.symbols_of(p)
                      if s.name == name and s.kind == "class" and not s.parent), None)
 
-    def _java_statics(self, path: str, cls: Symbol, depth: int) -> set[str] | None:
+    def _java_members(self, path: str, cls: Symbol, depth: int, instance: bool) -> set[str] | None:
+        """The static members of `cls` and its bases — with `instance`, also the instance members
+        (Java lets code reach a static through an instance, so those names are not refused)."""
         members = _members_of(self._file_symbols(path), cls)
         if path == self.view.rel:
             members += self._saved_members(path, cls)
-        names = javaclasses.static_members(cls, members, own_file=path == self.view.rel)
+        own_file = path == self.view.rel
+        names = javaclasses.static_members(cls, members, own_file)
+        if instance:
+            names |= javaclasses.instance_members(cls, members, own_file)
         for base in base_names(cls.signature, "java"):
             found = self._java_class(path, base) if depth > 0 and "." not in base else None
             if found is None:
-                if self._java_platform_type(path, base) in javaclasses.NO_STATICS:
+                platform = self._java_platform_type(path, base)
+                if not instance and platform in javaclasses.NO_STATICS:
+                    continue
+                if instance and platform in javaclasses.PLATFORM_INSTANCE:
+                    names |= javaclasses.PLATFORM_INSTANCE[platform]
                     continue
                 return None  # a library base (or a qualified name): what it brings is unknown
-            inherited = self._java_statics(*found, depth - 1)
+            inherited = self._java_members(*found, depth - 1, instance=instance)
             if inherited is None:
                 return None
             names |= inherited

@@ -391,6 +391,36 @@ def test_a_java_class_offers_its_static_members_nested_types_and_its_bases(index
     assert member_names(index, "src/com/acme/App.java", "class A { void f(Status status) { status.", "status") is None
 
 
+def test_a_java_instance_offers_its_class_members_and_what_every_object_has(index):
+    """`acct.` where `acct` is declared with a repository class (a parameter, a local, `var … = new`,
+    a field): the instance members of the class and its bases, the statics (reachable through an
+    instance), Object's methods; `this.` its own class's, private ones too. No rule for a generic
+    or array type, an undeclared name, a library class."""
+    from completion.context.javaclasses import ALWAYS, OBJECT_METHODS
+
+    def member_names(index, rel, text, receiver):  # the cursor at the end of `text`, the file closed below it
+        whole = text + "\n  }\n}\n"
+        parsed = extract(whole, "java")
+        return SignatureResolver(index, FileView(rel, "java", whole, len(text), parsed.symbols, parsed.imports)).member_names(receiver)
+
+    head = "package com.acme.model;\n\nclass Use {\n  private Account held;\n"
+    statics = {"of", "KIND", "count", "Builder"} | ALWAYS
+    expected = frozenset({"id", "value"} | OBJECT_METHODS | statics)
+    for body in ("  void f(Account acct) {\n    acct.", "  void f() {\n    Account acct = Account.of(\"a\");\n    acct.",
+                 "  void f() {\n    var acct = new Account();\n    acct.", "  void f() {\n    held."):
+        receiver = body.rsplit("\n", 1)[-1].strip().rstrip(".")
+        assert member_names(index, "src/com/acme/model/Use.java", head + body, receiver) == expected, body
+    enum = member_names(index, "src/com/acme/model/Use.java", head + "  void f(Status s) {\n    s.", "s")
+    assert {"name", "ordinal", "parse", "ACTIVE", "equals", "label"} <= enum and "hidden" not in enum  # private, another file
+    for body in ("  void f(List<Account> xs) {\n    xs.", "  void f(Account[] xs) {\n    xs.", "  void f() {\n    xs.",
+                 "  void f(Remote r) {\n    r."):
+        receiver = body.rsplit("\n", 1)[-1].strip().rstrip(".")
+        assert member_names(index, "src/com/acme/model/Use.java", head + body, receiver) is None, body
+    own = Path(index.root, "src/com/acme/model/Status.java").read_text()
+    own = own[: own.index("this.label") + len("this.")]  # in the constructor; the members below come from the saved file
+    assert {"label", "hidden", "parse"} <= member_names(index, "src/com/acme/model/Status.java", own, "this")
+
+
 def test_a_typescript_enum_offers_its_members(index):
     from completion.context.classes import OBJECT_MEMBERS
     text = "import { Phase, Merged } from './state/kinds';\n\nconst p = Phase."
