@@ -31,6 +31,7 @@ _FUNCTION_TYPES = {"function_definition", "function_declaration", "method_defini
                    "function_item", "arrow_function", "function_expression", "constructor_declaration",
                    "generator_function_declaration"}
 _DECLARATION_TYPES = {"function_definition", "declaration", "field_declaration"}
+MAX_PARTS = 20_000  # top-level nodes above which a file is extracted whole, with no per-node reuse
 _PRIORITY = {"class": 0, "function": 1, "method": 1, "type": 2, "impl": 3, "field": 4, "variable": 5}
 _STRING_OPEN = re.compile(r"^[rbuRBU]*(\"\"\"|\'\'\'|\"|\')")
 _WRAPPERS = ("export_statement", "decorated_definition", "type_declaration", "template_declaration")
@@ -260,8 +261,14 @@ class _Reuse:
 
 
 def _extract_tree(source: bytes, tree: ts.Tree, language: str, query: ts.Query,
-                  reuse: _Reuse | None = None) -> tuple[FileExtract, dict[tuple[int, int], _Part]]:
+                  reuse: _Reuse | None = None) -> tuple[FileExtract, dict[tuple[int, int], _Part] | None]:
     root = tree.root_node
+    if root.child_count > MAX_PARTS:
+        # A generated file of a million statements: one part for the whole tree and nothing kept for
+        # reuse (a Python object per top-level node, shifted after every edit, cost more than the query).
+        whole = _query_parts(source, root, [root], language, query)[(root.start_byte, root.end_byte)]
+        return FileExtract(language, _dedupe(list(whole.records), language), whole.imports, True,
+                           _count_errors(root)), None
     parts: dict[tuple[int, int], _Part] = {}
     records: list[_Record] = []
     imports: list[Import] = []
@@ -299,11 +306,14 @@ def _query_parts(source: bytes, root: ts.Node, tops: list[ts.Node], language: st
     imports: dict[int, list[Import]] = {}
     parse_import = PARSERS.get(language)
     cursor = ts.QueryCursor(query)
-    if len(tops) < len(root.children):
+    whole = tops[0] == root
+    if not whole:
         cursor.set_byte_range(tops[0].start_byte, tops[-1].end_byte)
 
     def owner(node: ts.Node) -> int | None:
         """The index of the node of `tops` that `node` lies in, if any."""
+        if whole:
+            return 0
         i = bisect.bisect_right(starts, node.start_byte) - 1
         if i < 0:
             return None
@@ -344,6 +354,7 @@ def _records(source: bytes, defs: list[tuple[str, ts.Node, str, str]], imports: 
     defs.sort(key=lambda d: (d[1].start_byte, -d[1].end_byte, _PRIORITY.get(d[0], 9)))
     containers = {(n.start_byte, n.end_byte): name for kind, n, name, _q in defs if kind in CONTAINERS}
     records: list[_Record] = []
+    seen: set[tuple[str, str, str]] = set()  # what `_dedupe` would drop anyway, dropped before the work on it
     for kind, node, name, qualifier in defs:
         parent, in_function = _parent(node, containers, kind)
         if language == "go" and kind == "method":
@@ -354,6 +365,10 @@ def _records(source: bytes, defs: list[tuple[str, ts.Node, str, str]], imports: 
             continue  # local definitions are not part of a file's interface
         if kind == "function" and parent:
             kind = "method"
+        if language != "java":  # (Java keeps a static and an instance member of one name: its key needs the signature)
+            if (kind, parent, name) in seen:
+                continue
+            seen.add((kind, parent, name))
         if kind == "field" and language == "python":
             signature = _text(source, node.start_byte, node.end_byte).splitlines()[0][:160]
         else:
