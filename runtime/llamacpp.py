@@ -20,6 +20,8 @@ import io
 import logging
 import math
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -68,7 +70,47 @@ def _route_llama_logs() -> None:
 
 
 def default_threads() -> int:
-    return max(1, min(8, os.cpu_count() or 2))
+    """One thread per physical core this process may run on, at most 8. Hyper-threads share a core's
+    vector units: llama.cpp gains nothing from a second thread per core and the editor loses the core
+    (`os.cpu_count()` alone gave 8 threads on a 4-core/8-thread laptop)."""
+    logical = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    physical = physical_cores()
+    return max(1, min(8, logical, physical or logical))
+
+
+def physical_cores() -> int | None:
+    """Physical cores of this machine — on Apple Silicon the performance cores — or None when unknown."""
+    if sys.platform == "darwin":
+        for key in ("hw.perflevel0.physicalcpu", "hw.physicalcpu"):
+            try:
+                out = subprocess.run(["sysctl", "-n", key], capture_output=True, text=True, timeout=2).stdout
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if out.strip().isdigit():
+                return int(out.strip())
+        return None
+    try:
+        return cores_in_cpuinfo(Path("/proc/cpuinfo").read_text())
+    except OSError:
+        return None
+
+
+def cores_in_cpuinfo(text: str) -> int | None:
+    """Distinct (physical id, core id) pairs of a Linux /proc/cpuinfo; None where it does not say (ARM)."""
+    cores: set[tuple[str, str]] = set()
+    package = core = ""
+    for line in text.splitlines() + [""]:
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "physical id":
+            package = value.strip()
+        elif key == "core id":
+            core = value.strip()
+        elif not line.strip():
+            if core:
+                cores.add((package, core))
+            package = core = ""
+    return len(cores) or None
 
 
 class LlamaCppBackend:
