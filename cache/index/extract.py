@@ -388,6 +388,11 @@ def declaration_head(signature: str) -> str:
     return re.split(r"[(=]", _ANNOTATION.sub(" ", signature), maxsplit=1)[0]
 
 
+def is_static(signature: str) -> bool:
+    """Does a member's declaration say `static` (Java, C#, TS: the word among its modifiers)?"""
+    return _STATIC.search(declaration_head(signature)) is not None
+
+
 def _dedupe(records: list[_Record], language: str) -> tuple[Symbol, ...]:
     """The file's symbols: the first definition of each (kind, parent, name), one symbol per node.
     In Java a static and an instance member of one name are both kept (`readUTF()` and `static
@@ -396,7 +401,7 @@ def _dedupe(records: list[_Record], language: str) -> tuple[Symbol, ...]:
     seen: set[tuple[str, str, str, bool]] = set()
     seen_nodes: set[tuple[int, int, str]] = set()  # (span, name): several variables may share a declaration
     for r in records:
-        static = language == "java" and _STATIC.search(declaration_head(r.signature)) is not None
+        static = language == "java" and is_static(r.signature)
         key = (r.kind, r.parent, r.name, static)
         span = (*r.span, r.name)
         if key in seen or (r.kind != "field" and span in seen_nodes):

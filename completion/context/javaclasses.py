@@ -58,14 +58,15 @@ _STATIC = re.compile(r"\bstatic\b")
 _PRIVATE = re.compile(r"\bprivate\b")
 
 
-def is_static(signature: str) -> bool:
-    return _STATIC.search(declaration_head(signature)) is not None
-
-
 def type_kind(header: str) -> str:
     """`class`, `interface`, `enum` or `record` from a type's header (`public enum Color implements N`)."""
     m = _KIND.search(header)
     return m.group(1) if m else "class"
+
+
+def _enum_constant(field: Symbol) -> bool:
+    """An enum's field whose declaration starts with its name (`RED("r")`), not a typed field."""
+    return re.match(rf"{re.escape(field.name)}\b", field.signature) is not None
 
 
 def static_members(cls: Symbol, members: Sequence[Symbol], own_file: bool) -> set[str]:
@@ -78,8 +79,7 @@ def static_members(cls: Symbol, members: Sequence[Symbol], own_file: bool) -> se
             continue
         if sym.kind == "class":
             names.add(sym.name)  # a nested type (`Outer.Inner`)
-        elif sym.kind == "field" and (kind == "interface" or _STATIC.search(head)
-                                      or (kind == "enum" and re.match(rf"{re.escape(sym.name)}\b", sym.signature))):
+        elif sym.kind == "field" and (kind == "interface" or _STATIC.search(head) or (kind == "enum" and _enum_constant(sym))):
             names.add(sym.name)  # a static field, an interface's constant or an enum constant (`RED("r")`)
         elif sym.kind == "method" and _STATIC.search(head):
             names.add(sym.name)
@@ -99,7 +99,7 @@ def instance_members(cls: Symbol, members: Sequence[Symbol], own_file: bool) -> 
             continue
         if sym.name == cls.name and sym.kind == "method":
             continue  # a constructor
-        if kind == "enum" and sym.kind == "field" and re.match(rf"{re.escape(sym.name)}\b", sym.signature):
+        if kind == "enum" and sym.kind == "field" and _enum_constant(sym):
             continue  # an enum constant is the class's, not an instance's
         names.add(sym.name)
     return names

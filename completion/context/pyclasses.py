@@ -56,7 +56,8 @@ CLASS_DUNDERS = frozenset({"__name__", "__qualname__", "__module__", "__doc__", 
 # Methods whose first parameter is the class even without `@classmethod` (`__new__` is a static method
 # that is passed the class).
 _IMPLICIT_CLASSMETHODS = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
-_FIRST_PARAMETER = re.compile(r"\s*(?:async\s+)?def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(\s*([A-Za-z_]\w*)")
+_DEF_OPEN = r"\s*(?:async\s+)?def\s+\w+\s*(?:\[[^\]]*\]\s*)?\("  # `def f[T](` up to its parameters
+_FIRST_PARAMETER = re.compile(_DEF_OPEN + r"\s*([A-Za-z_]\w*)")
 _METACLASS = re.compile(r"\bmetaclass\s*=\s*([\w.]+)")
 _KNOWN_METACLASSES = frozenset({"ABCMeta", "abc.ABCMeta", "type"})
 # `self.a, self.` / `a, self.`: the cursor may be in a target list (a binding), not a read.
@@ -165,7 +166,7 @@ def split_function(function_text: str) -> tuple[set[str], str]:
     """(parameter names, body) of the `def` that `function_text` starts with: `def f(a, b: int = 1,
     *args) -> R:` gives {a, b, args} and the text after the header's line (the return annotation and
     the defaults are neither bindings nor body)."""
-    m = re.match(r"\s*(?:async\s+)?def\s+\w+\s*(?:\[[^\]]*\]\s*)?\(", function_text)
+    m = re.match(_DEF_OPEN, function_text)
     if m is None:
         return set(), function_text
     items, end = split_list(function_text, m.end())

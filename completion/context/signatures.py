@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
+from cache.index.extract import is_static
 from cache.index.model import Import, Symbol
 from cache.index.tokens import KEYWORDS
 from completion.context import classes, esmodules, factories, javaclasses, pyclasses, resolve
@@ -551,8 +552,7 @@ class SignatureResolver:
                 # private statics too inside the class's own body (`return Notification.completeNotification`);
                 # the saved copy's lines count too (error recovery around the cursor may cut the class short)
                 line = self.view.line
-                inside = any(s.start_line <= line <= s.end_line for s in [local, *self.symbols_of(self.view.rel)]
-                             if s.name == local.name and s.kind == local.kind and not s.parent)
+                inside = any(c.start_line <= line <= c.end_line for c in (local, self._saved_class(self.view.rel, local)) if c)
                 return self._static_names(self.view.rel, local, inside=inside)
             found = self.resolve_type_of(qualifier)
         found = [(path, sym) for path, sym in found[:1] if sym.kind == "class"]
@@ -581,7 +581,7 @@ class SignatureResolver:
         """A TS enum's members (`Color.Red`), unless a namespace of the same name merges more in."""
         names = classes.enum_members(enum.signature)
         lines = self._file_lines(path)
-        if names is None or lines is None or any(_namespace(enum.name).match(line) for line in lines):
+        if names is None or lines is None or _merges_namespace(lines, enum.name):
             return None
         return frozenset(names | classes.OBJECT_MEMBERS)
 
@@ -601,7 +601,7 @@ class SignatureResolver:
             return None  # declaration merging: the interface adds members the class does not declare
         lines = self._file_lines(path)
         if static and (any(s.name == cls.name and not s.parent and s != cls for s in mates) or lines is None
-                       or any(_namespace(cls.name).match(line) for line in lines)):
+                       or _merges_namespace(lines, cls.name)):
             return None  # a namespace of the same name adds static members
         body = lines[cls.start_line:cls.end_line + 1] if lines is not None else None
         if body is None or any(_INDEX_SIGNATURE.match(line) for line in body):
@@ -623,6 +623,10 @@ class SignatureResolver:
         """A file's symbols; the cursor's file from the live text (the index may hold an older version)."""
         return self.view.symbols if path == self.view.rel else self.symbols_of(path)
 
+    def _file_imports(self, path: str) -> Sequence[Import]:
+        """A file's imports; the cursor's file from the live text (as `_file_symbols`)."""
+        return self.view.imports if path == self.view.rel else self.store.imports_of(path)
+
     def _file_lines(self, path: str) -> list[str] | None:
         if path != self.view.rel:
             return self.index.read_lines(path)
@@ -640,7 +644,7 @@ class SignatureResolver:
         head, _, rest = base.partition(".")
         if "." in rest:
             return None
-        imports = self.view.imports if path == self.view.rel else self.store.imports_of(path)
+        imports = self._file_imports(path)
         for imp in imports:
             if imp.local != head:
                 continue
@@ -708,11 +712,8 @@ class SignatureResolver:
         if method is None or pyclasses.classmethod_receiver(
                 method.name, method.signature, lines[max(0, start - 8):start]) != qualifier:
             return None
-        scope = self._scope_text()
-        body_start = start
-        while body_start < self.view.line and closers_for("\n".join(lines[start:body_start + 1]) + "\n", "python"):
-            body_start += 1  # the parameter list may span lines: it binds the receiver, the body must not
-        body = scope.split("\n", body_start - start + 1)[-1] if body_start < self.view.line else ""
+        # the parameter list (it may span lines) binds the receiver; the body before the cursor must not
+        _params, body = pyclasses.split_function(self._scope_text())
         return None if pyclasses.rebinds(body, qualifier) else owner
 
     # -- Java: what `Cls.` / `obj.` offers (completion/context/javaclasses.py) ---------------------
@@ -726,7 +727,7 @@ class SignatureResolver:
             owner = self.enclosing_class()
             line = self.view.line
             around = [s for s in self.view.symbols if s.kind == "method" and s.start_line <= line <= s.end_line]
-            if owner is None or owner.kind != "class" or len(around) != 1 or javaclasses.is_static(around[0].signature):
+            if owner is None or owner.kind != "class" or len(around) != 1 or is_static(around[0].signature):
                 return None  # a static method; or a method inside a method: an anonymous class's `this`
             found = (self.view.rel, owner)
         elif qualifier[:1].isupper() and (found := self._java_class(self.view.rel, qualifier)) is not None:
@@ -753,8 +754,7 @@ class SignatureResolver:
         import, a type of the file itself, one of the same package (folder), a wildcard import."""
         if not name[:1].isupper():
             return None
-        imports = self.view.imports if path == self.view.rel else self.store.imports_of(path)
-        single = next((i for i in imports if i.local == name and i.name not in ("", "*")), None)
+        single = self._single_import(path, name)
         if single is not None:
             return self._java_top(resolve.java_type(self.store, single.module, single.name), name)
         own = sorted((s for s in self._file_symbols(path) if s.name == name and s.kind == "class"),
@@ -763,18 +763,22 @@ class SignatureResolver:
             return path, own[0]
         folder = posixpath.dirname(path)
         found = self._java_top([posixpath.join(folder, f"{name}.java")], name)
-        for imp in (i for i in imports if i.name == "*" and found is None):
+        for imp in (i for i in self._file_imports(path) if i.name == "*" and found is None):
             found = self._java_top(resolve.java_type(self.store, imp.module, name), name)
             if found is None and not resolve.java_module(self.store, path, imp.module, "*"):
                 return None  # `import org.lib.*;`: the name may come from a package outside the repository
         return found
 
+    def _saved_class(self, path: str, cls: Symbol) -> Symbol | None:
+        """`cls` as the indexed (saved) copy of the file has it. The text being edited rarely parses
+        (`return Status.` then `}`), and error recovery can cut the class short or swallow the
+        members below the cursor; the saved copy's lines and members only ever allow more names."""
+        return next((s for s in self.symbols_of(path) if s.name == cls.name and s.kind == cls.kind
+                     and s.parent == cls.parent), None)
+
     def _saved_members(self, path: str, cls: Symbol) -> list[Symbol]:
-        """The members the indexed (saved) copy of the cursor's file gives class `cls`. The text being
-        edited rarely parses (`return Status.` then `}`), and error recovery can swallow the members
-        below the cursor; adding the saved ones back only ever allows more names."""
-        saved = next((s for s in self.symbols_of(path) if s.name == cls.name and s.kind == cls.kind
-                      and s.parent == cls.parent), None)
+        """The members the saved copy of the cursor's file gives class `cls` (`_saved_class`)."""
+        saved = self._saved_class(path, cls)
         return _members_of(self.symbols_of(path), saved) if saved is not None else []
 
     def _java_platform_type(self, path: str, base: str) -> str:
@@ -782,9 +786,12 @@ class SignatureResolver:
         imported from java.io or, unimported, java.lang's); "" for anything else."""
         if "." in base:
             return base.rsplit(".", 1)[-1] if base.startswith("java.") else ""
-        imports = self.view.imports if path == self.view.rel else self.store.imports_of(path)
-        single = next((i for i in imports if i.local == base and i.name not in ("", "*")), None)
+        single = self._single_import(path, base)
         return base if single is None or single.module.startswith("java.") else ""
+
+    def _single_import(self, path: str, name: str) -> Import | None:
+        """The import in `path` that binds `name` itself (`import com.a.Status;`), not a module or `*`."""
+        return next((i for i in self._file_imports(path) if i.local == name and i.name not in ("", "*")), None)
 
     def _java_top(self, files: Sequence[str], name: str) -> tuple[str, Symbol] | None:
         return next(((p, s) for p in files[:4] for s in self.symbols_of(p)
@@ -793,10 +800,10 @@ class SignatureResolver:
     def _java_members(self, path: str, cls: Symbol, depth: int, instance: bool) -> set[str] | None:
         """The static members of `cls` and its bases — with `instance`, also the instance members
         (Java lets code reach a static through an instance, so those names are not refused)."""
-        members = _members_of(self._file_symbols(path), cls)
-        if path == self.view.rel:
-            members += self._saved_members(path, cls)
         own_file = path == self.view.rel
+        members = _members_of(self._file_symbols(path), cls)
+        if own_file:
+            members += self._saved_members(path, cls)
         names = javaclasses.static_members(cls, members, own_file)
         if instance:
             names |= javaclasses.instance_members(cls, members, own_file)
@@ -1201,8 +1208,13 @@ def _binding(imp: Import, language: str) -> Import:
 
 @functools.lru_cache(maxsize=256)
 def _namespace(name: str) -> re.Pattern[str]:
-    """A TS `namespace Name {` (or `module Name`) line: declaration merging with a class or function."""
     return re.compile(_NAMESPACE.format(re.escape(name)))
+
+
+def _merges_namespace(lines: Sequence[str], name: str) -> bool:
+    """Does a TS `namespace Name {` (or `module Name`) line merge more names into class or enum `name`?"""
+    pattern = _namespace(name)
+    return any(pattern.match(line) for line in lines)
 
 
 def _members_of(symbols: Sequence[Symbol], cls: Symbol) -> list[Symbol]:
