@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from cache.index.extract import extract  # noqa: E402
 from completion.context.provider import RepositoryContext  # noqa: E402
 from completion.context.signatures import FileView, SignatureResolver  # noqa: E402
-from completion.context.usages import in_comment, in_string, member_access, on_import_line  # noqa: E402
+from completion.context.usages import member_access, rule_applies  # noqa: E402
 from lsp.settings import parse_settings  # noqa: E402
 
 EXTENSIONS = {"java": (".java",), "python": (".py",), "typescript": (".ts",), "typescriptreact": (".tsx",)}
@@ -48,8 +48,7 @@ def positions(text: str, pattern: re.Pattern[str], language: str, per_file: int)
         offset = m.end(1) + 1
         line_prefix = text[text.rfind("\n", 0, offset) + 1: offset]
         stripped = line_prefix.lstrip()
-        if in_string(line_prefix) or in_comment(line_prefix, language) or on_import_line(line_prefix, language) \
-                or stripped.startswith(("import ", "package ", "@")):
+        if not rule_applies(text, offset, language) or stripped.startswith(("import ", "package ", "@")):
             continue  # where the context provider gives no rule
         found += 1
         if found > per_file:

@@ -458,9 +458,8 @@ class RepositoryContext:
             if s.signatures and view is not None and index is not None:
                 resolver = SignatureResolver(index, view, self._namespaces.setdefault(str(index.root), {}))
                 candidates += resolver.candidates(refs_near_cursor(view.text, view.offset))
-                if rule_access is not None and s.member_rule and not usages.in_string(request.line_prefix) \
-                        and not usages.in_comment(request.line_prefix, request.language) \
-                        and not usages.on_import_line(request.line_prefix, request.language):
+                if rule_access is not None and s.member_rule \
+                        and usages.rule_applies(request.text, request.offset, request.language):
                     members = resolver.member_names(rule_access.receiver, rule_access.lead) or frozenset()
             if s.keep_imports and view is not None:
                 candidates += self._imports_block(view)

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 from cache.index.tokens import identifiers, jaccard
 from completion.context.candidates import Candidate
+from completion.context.lexical import in_code
 from completion.context.pyclasses import may_bind
 
 # `recv.`, `recv.par`, `recv::`, `recv::par` at the end of the text before the cursor.
@@ -94,6 +95,14 @@ def on_import_line(line_prefix: str, language: str) -> bool:
     """`from click.|` / `import click.|` (Python): a module path is being written, where submodules —
     private ones too, `click._compat` — are what follows the dot, not the module's attributes."""
     return language == "python" and _IMPORT_STATEMENT.match(line_prefix) is not None
+
+
+def rule_applies(text: str, offset: int, language: str) -> bool:
+    """Is the cursor at `offset` where the member rule may constrain a member: code (not a string or
+    a comment, one-line or spanning lines) and not a Python import line."""
+    line_prefix = text[text.rfind("\n", 0, offset) + 1: offset]
+    return not in_string(line_prefix) and not in_comment(line_prefix, language) \
+        and not on_import_line(line_prefix, language) and in_code(text, offset, language)
 
 
 def member_key(line_prefix: str) -> str:

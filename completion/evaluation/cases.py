@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 from cache.index.indexer import RepoIndex
 from completion.context.signatures import FileView, SignatureResolver
+from completion.context.lexical import in_code
 
 MIN_ANSWER, MAX_ANSWER = 4, 120
 MIN_PREFIX_LINES = 4
@@ -197,10 +198,21 @@ def build_cases(index: RepoIndex, count: int, seed: int = 0, per_file: int = 2, 
     for rel, language in files:
         found = candidates_in_file(index, rel, language, variant, seed)
         rng.shuffle(found)
-        chosen += sorted(found[:per_file], key=lambda c: c.line)
+        # Prose is dropped after the shuffle, which then draws as before for every file (the case
+        # sets of earlier runs stay the same where they held no prose).
+        chosen += sorted(_in_code(index, found[:per_file]), key=lambda c: c.line)
         if len(chosen) >= count:
             break
     return chosen[:count]
+
+
+def _in_code(index: RepoIndex, cases: list[Case]) -> list[Case]:
+    """The cases whose cursor is in code: a line of a docstring or a block comment that names an
+    imported module (`:param click.Context ctx:`) is prose, not a completion CrossCodeEval measures."""
+    if not cases:
+        return cases
+    text = (index.root / cases[0].path).read_text(encoding="utf-8")
+    return [c for c in cases if in_code(text, c.cursor_offset, c.language)]
 
 
 def _is_test_fixture(rel: str) -> bool:

@@ -292,9 +292,11 @@ async def test_a_module_namespace_is_remembered_until_one_of_its_files_changes(r
         no_module = await ctx.gather(request(repo, "def run(store):\n    store."), 400, words)
         assert no_module.members == frozenset()
         # No rule where the line names a module path or is prose: `from app.tools.` (submodules, private
-        # ones too), a comment, a string.
-        for line in ("from app.tools.", "# see tools.", "x = 'tools."):
+        # ones too), a comment, a string, a docstring's line (its opening quotes on a line above).
+        for line in ("from app.tools.", "# see tools.", "x = 'tools.", '"""Run it.\n\n    See tools.'):
             assert (await ctx.gather(request(repo, text.replace("tools.", line)), 400, words)).members == frozenset(), line
+        closed = text.replace("tools.", '"""Run it."""\n    tools.')
+        assert "alpha" in (await ctx.gather(request(repo, closed), 400, words)).members
         # Nor where the function rebinds the module's name, below the cursor too (a comprehension's
         # `for tools in …`, a parameter): `tools.` is that object there, not the module.
         for function in ("def run(items):\n    return [f(tools.", "def run(tools):\n    return tools."):

@@ -213,3 +213,22 @@ def test_arms_may_override_completion_settings():
     for bad in ("in-file:nonsense", "nonsense:heal", "in-file:heal,+both:what"):
         with pytest.raises(ValueError):
             arms.select(bad)
+
+
+def test_a_docstring_line_that_names_an_imported_module_is_no_case(shop):
+    """`:param billing.Invoice inv:` inside a docstring is prose: build_cases keeps only cursors in code."""
+    root, ctx = shop
+    index = ctx.indexes[str(root.resolve())]
+    (root / "shop/notes.py").write_text(
+        "from shop import billing\n\n\n"
+        "def pay(inv):\n"
+        '    """Pay an invoice.\n\n'
+        "    :param billing.Invoice inv: the invoice to pay\n"
+        '    """\n'
+        "    return billing.compute_total(inv.items)\n")
+    index.submit_paths(changed=("shop/notes.py",))
+    assert ctx.wait_ready(30)
+    found = candidates_in_file(index, "shop/notes.py", "python", "member")
+    assert {c.answer for c in found} == {"Invoice inv: the invoice to pay", "compute_total(inv.items)"}
+    built = [c for c in build_cases(index, 20, variant="member") if c.path == "shop/notes.py"]
+    assert [c.answer for c in built] == ["compute_total(inv.items)"]
