@@ -702,15 +702,13 @@ class SignatureResolver:
         """The class of this file whose classmethod (or `__new__`, `__init_subclass__`) the cursor is
         directly in, when `qualifier` is the parameter that receives the class and the body before
         the cursor does not rebind it."""
-        owner = self.enclosing_class()
-        start = self._function_start()
-        if owner is None or owner.kind != "class" or start is None:
+        owner, method = self.enclosing_class(), self._function()
+        if owner is None or owner.kind != "class" or method is None or method.kind != "method" \
+                or method.parent != owner.name or method.start_line <= owner.start_line:
             return None
-        method = next((s for s in self.view.symbols if s.start_line == start and s.kind == "method"
-                       and s.parent == owner.name and owner.start_line < start), None)
+        start = method.start_line
         lines = self._file_lines(self.view.rel) or []
-        if method is None or pyclasses.classmethod_receiver(
-                method.name, method.signature, lines[max(0, start - 8):start]) != qualifier:
+        if pyclasses.classmethod_receiver(method.name, method.signature, lines[max(0, start - 8):start]) != qualifier:
             return None
         # the parameter list (it may span lines) binds the receiver; the body before the cursor must not
         _params, body = pyclasses.split_function(self._scope_text())
@@ -872,20 +870,24 @@ class SignatureResolver:
         """Does the function around the cursor bind `name` — a parameter, an assignment, a `for` or
         comprehension target, `as` — anywhere in it, below the cursor too? (A name bound anywhere in
         a function is local to all of it, and a comprehension's target shadows it inside.)"""
-        start = self._function_start()
-        if start is None:
+        function = self._function()
+        if function is None:
             return False
-        end = max(s.end_line for s in self.view.symbols if s.start_line == start and s.kind in ("function", "method"))
         lines = self._file_lines(self.view.rel) or []
-        params, body = pyclasses.split_function("\n".join(lines[start:end + 1]))
+        params, body = pyclasses.split_function("\n".join(lines[function.start_line:function.end_line + 1]))
         return name in params or pyclasses.rebinds(body, name)
+
+    def _function(self) -> Symbol | None:
+        """The innermost function or method around the cursor, None at module level."""
+        line = self.view.line
+        around = [s for s in self.view.symbols
+                  if s.kind in ("function", "method") and s.start_line <= line <= s.end_line]
+        return max(around, key=lambda s: (s.start_line, -s.end_line)) if around else None
 
     def _function_start(self) -> int | None:
         """The `def` line of the innermost function around the cursor, None at module level."""
-        line = self.view.line
-        starts = [s.start_line for s in self.view.symbols
-                  if s.kind in ("function", "method") and s.start_line <= line <= s.end_line]
-        return max(starts) if starts else None
+        function = self._function()
+        return function.start_line if function is not None else None
 
     def _scope_text(self) -> str:
         """The text of the function around the cursor up to it (from its `def` line: parameters bind
