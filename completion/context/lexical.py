@@ -56,9 +56,7 @@ def _scan_start(text: str, end: int, language: str) -> int:
         return 0
     floor = end - MAX_SCAN_CHARS
     if language in _HASH_COMMENT:
-        m = None
-        for m in _PY_TOP_LEVEL.finditer(text, floor, end):
-            break  # the first top-level definition in the window: the scan starts in code
+        m = _PY_TOP_LEVEL.search(text, floor, end)  # the first top-level definition in the window: code
         if m is not None:
             return m.start()
     nl = text.find("\n", floor, end)
