@@ -83,6 +83,8 @@ def main() -> int:
     p.add_argument("--candidates", type=int, default=0, help="ranked candidates per request (0: the default, 1)")
     p.add_argument("--candidate-min-prob", type=float)
     p.add_argument("--generation-cache", help="replay generations of unchanged prompts (tabstop eval --generation-cache)")
+    p.add_argument("--whole-file", action="store_true",
+                   help="the editor holds the whole file but the answer (tabstop eval --whole-file)")
     args = p.parse_args()
     work = Path(args.work)
     repos = fetch(work)
@@ -102,6 +104,8 @@ def main() -> int:
         cmd += ["--generation-cache", args.generation_cache]
     if args.candidate_min_prob is not None:
         cmd += ["--candidate-min-prob", str(args.candidate_min_prob)]
+    if args.whole_file:
+        cmd += ["--whole-file"]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                TABSTOP_INDEX_DIR=str(work / "index"))
     t0 = time.time()
