@@ -8,7 +8,9 @@ block whose lines do not start with `*`, and a JS template literal or Go raw str
 above the cursor. This is a regex lexer over that text: it skips one-line strings and line
 comments and follows the constructs that span lines, which is what decides where the cursor is.
 It does not parse: no tree is needed (the first request in a file often has none), and a 100 KB
-prefix scans in about a millisecond.
+prefix scans in about a millisecond. While the member is typed (`name.x|`, `name.xy|`) the text
+above the cursor's line stays the same, so the scan resumes from the last place it knew to be code
+at or before that line's start (`_RESUME`, keyed by that text's hash) instead of starting over.
 
 Known limits (all rare in real code): escaped triple quotes inside a docstring, raw strings of
 C++ (`R"(…)"`) and Rust (`r#"…"#`), and a backtick nested inside a template literal's `${…}`.
@@ -16,6 +18,8 @@ C++ (`R"(…)"`) and Rust (`r#"…"#`), and a backtick nested inside a template 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 # At most this much text above the cursor is scanned. Longer prefixes start at a line the
@@ -32,6 +36,13 @@ _CHAR = r"'(?:\\.|[^'\\\n])'"  # a character literal; Rust's `'a` lifetime is no
 _ONE_LINE_STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')  # closed, not a comment
 # The closer of each construct that spans lines, found from its opener.
 _CLOSERS = {'"""': '"""', "'''": "'''", "/*": "*/", "`": "`"}
+
+# Text above the cursor's line → a position at or before the line's start where the lexer is in code.
+# Only prefixes longer than RESUME_MIN_CHARS are remembered: shorter ones scan faster than they hash.
+RESUME_MIN_CHARS = 8_192
+_RESUME_SIZE = 16
+_RESUME: OrderedDict[tuple[str, int, int], int] = OrderedDict()
+_RESUME_LOCK = threading.Lock()  # context is gathered off the event loop; an older request may still run
 
 
 @lru_cache(maxsize=None)
@@ -79,23 +90,39 @@ def in_code(text: str, offset: int, language: str) -> bool:
     """False when `offset` lies inside a comment or string, one-line or spanning lines (a Python
     docstring, a `/* … */` block, a JS template literal outside `${…}`, a Go raw string)."""
     pattern = _tokens(language)
-    pos = _scan_start(text, offset, language)
-    while True:
-        m = pattern.search(text, pos, offset)
-        if m is None:
-            return True
-        token = m.group()
-        closer = _CLOSERS.get(token)
-        if closer is None:
-            if m.end() == offset and not _ONE_LINE_STRING.fullmatch(token):
-                return False  # the cursor ends an open one-line string or a line comment
-            pos = m.end()
-            continue
-        body_start = m.end()
-        close = _find_closer(text, closer, body_start, offset)
-        if close < 0:
-            return token != "/*" and _inside_interpolation(text, m.start(), body_start, offset, language)
-        pos = close + len(closer)
+    line_start = text.rfind("\n", 0, offset) + 1
+    key = (language, line_start, hash(text[:line_start])) if line_start >= RESUME_MIN_CHARS else None
+    with _RESUME_LOCK:
+        pos = _RESUME.get(key) if key is not None else None
+    if pos is None:
+        pos = _scan_start(text, line_start, language)
+    resume = pos  # the lexer is in code at every value `pos` takes; the last one up to the line start is kept
+    try:
+        while True:
+            m = pattern.search(text, pos, offset)
+            if m is None:
+                return True
+            token = m.group()
+            closer = _CLOSERS.get(token)
+            if closer is None:
+                if m.end() == offset and not _ONE_LINE_STRING.fullmatch(token):
+                    return False  # the cursor ends an open one-line string or a line comment
+                pos = m.end()
+            else:
+                body_start = m.end()
+                close = _find_closer(text, closer, body_start, offset)
+                if close < 0:
+                    return token != "/*" and _inside_interpolation(text, m.start(), body_start, offset, language)
+                pos = close + len(closer)
+            if pos <= line_start:
+                resume = pos
+    finally:
+        if key is not None:
+            with _RESUME_LOCK:
+                _RESUME[key] = resume
+                _RESUME.move_to_end(key)
+                if len(_RESUME) > _RESUME_SIZE:
+                    _RESUME.popitem(last=False)
 
 
 def _find_closer(text: str, closer: str, start: int, end: int) -> int:

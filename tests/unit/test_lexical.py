@@ -104,3 +104,42 @@ def test_agrees_with_pythons_tokenizer_on_the_standard_library():
             assert in_code(text, offset, "python") is (prose is None), (path.name, text[offset - 60: offset])
             checked += 1
     assert checked > 1500
+
+
+def test_typing_a_member_resumes_the_scan_and_agrees_with_a_fresh_one():
+    """While `name.x|` grows, the text above the line is unchanged and the scan resumes from the cached
+    place; every answer equals a scan from the start (the cache emptied first)."""
+    files = sorted(Path(tokenize.__file__).parent.glob("*.py"))
+    rng = random.Random(5)
+    hits = 0
+    for path in rng.sample([f for f in files if f.stat().st_size > 4 * lexical.RESUME_MIN_CHARS], 6):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found = [m for m in re.finditer(r"(?<![\w.])[A-Za-z_]\w*\.(\w+)", text) if m.start() > lexical.RESUME_MIN_CHARS]
+        for m in rng.sample(found, min(30, len(found))):
+            for offset in range(m.start(1), m.end(1) + 1):  # the member typed a character at a time
+                warm = in_code(text[:offset], offset, "python")
+                hits += lexical._RESUME.get(("python", text.rfind("\n", 0, offset) + 1,
+                                            hash(text[:text.rfind("\n", 0, offset) + 1]))) is not None
+                lexical._RESUME.clear()
+                assert warm is in_code(text[:offset], offset, "python"), (path.name, text[offset - 60: offset])
+                in_code(text[:offset], offset, "python")  # warm again for the next character
+    assert hits > 300
+
+
+def test_an_edit_above_the_line_is_not_answered_from_the_cache():
+    """The cache is keyed by the text above the line, not its length: opening a docstring above (same
+    length) makes the cursor prose although the line and its offset are unchanged."""
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(800))
+    code = body + "x = 1\n" + "click."
+    prose = body + '"""  \n' + "click."
+    assert len(code) == len(prose) and len(body) > lexical.RESUME_MIN_CHARS
+    assert in_code(code, len(code), "python")
+    assert not in_code(prose, len(prose), "python")
+    assert in_code(code, len(code), "python")
+
+
+def test_a_changed_cursor_line_is_scanned_again():
+    """Only the text above the line is cached: a line rewritten under the cursor is lexed afresh."""
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(800))
+    assert in_code(body + 's = "a" + click.', len(body) + 16, "python")
+    assert not in_code(body + 's = "click.', len(body) + 11, "python")
