@@ -176,6 +176,7 @@ class SignatureResolver:
         self._pairs: list[tuple[str, str]] | None = None
         self._view_lines: list[str] | None = None
         self._scope: str | None = None  # _scope_text
+        self._innermost: tuple[Symbol | None] | None = None  # _function, found once per request
 
     # -- imports → files → symbols ------------------------------------------------------------
     def module_files(self, module: str, name: str = "", current: str | None = None) -> list[str]:
@@ -879,10 +880,12 @@ class SignatureResolver:
 
     def _function(self) -> Symbol | None:
         """The innermost function or method around the cursor, None at module level."""
-        line = self.view.line
-        around = [s for s in self.view.symbols
-                  if s.kind in ("function", "method") and s.start_line <= line <= s.end_line]
-        return max(around, key=lambda s: (s.start_line, -s.end_line)) if around else None
+        if self._innermost is None:
+            line = self.view.line
+            around = [s for s in self.view.symbols
+                      if s.kind in ("function", "method") and s.start_line <= line <= s.end_line]
+            self._innermost = (max(around, key=lambda s: (s.start_line, -s.end_line)) if around else None,)
+        return self._innermost[0]
 
     def _function_start(self) -> int | None:
         """The `def` line of the innermost function around the cursor, None at module level."""
