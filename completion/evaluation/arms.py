@@ -2,8 +2,8 @@
 
 An arm is named after its context arm (`in-file`, `+analogy`, `+signatures`,
 `+both`), optionally followed by `:` and a variant: a completion variant
-(`heal`, `no-heal`, `no-gate`) — e.g. `in-file:no-heal,in-file:heal` measures
-token healing alone — or a context variant (`usages`, `no-usages`). Without a variant the
+(`heal`, `no-heal`, `no-gate`, `suffix-N`: N tokens of text after the cursor) — e.g.
+`in-file:no-heal,in-file:heal` measures token healing alone — or a context variant (`usages`, `no-usages`). Without a variant the
 settings are the run's own.
 """
 from __future__ import annotations
@@ -48,19 +48,28 @@ CONTEXT_VARIANTS: dict[str, dict[str, Any]] = {  # usage lines are retrieved cod
 }
 
 
+def _completion_variant(variant: str) -> dict[str, Any] | None:
+    """A named completion variant, or `suffix-N` (the prompt's suffix budget: how much the code below
+    the cursor pulls the model, measured in the editing setting, `tabstop eval --whole-file`)."""
+    if variant in COMPLETION_VARIANTS:
+        return COMPLETION_VARIANTS[variant]
+    size = variant.removeprefix("suffix-")
+    return {"suffix_tokens": int(size)} if size != variant and size.isdigit() else None
+
+
 def _one(name: str) -> Arm:
     by_name = {a.name: a for a in ARMS}
     base, sep, variant = name.partition(":")
-    variants = {**COMPLETION_VARIANTS, **CONTEXT_VARIANTS}
-    if base not in by_name or (sep and variant not in variants):
+    if base not in by_name or (sep and variant not in CONTEXT_VARIANTS and _completion_variant(variant) is None):
+        known = [*COMPLETION_VARIANTS, "suffix-N", *CONTEXT_VARIANTS]
         raise ValueError(f"unknown arm {name}; known: {', '.join(by_name)}, each optionally followed by "
-                         f":{' / :'.join(variants)}")
+                         f":{' / :'.join(known)}")
     arm = by_name[base]
     if not sep:
         return arm
     if variant in CONTEXT_VARIANTS:
         return dataclasses.replace(arm, name=name, context={**arm.context, **CONTEXT_VARIANTS[variant]})
-    return dataclasses.replace(arm, name=name, completion=dict(COMPLETION_VARIANTS[variant]))
+    return dataclasses.replace(arm, name=name, completion=dict(_completion_variant(variant) or {}))
 
 
 def select(names: str | None) -> tuple[Arm, ...]:

@@ -210,9 +210,16 @@ def test_arms_may_override_completion_settings():
     assert healed.settings(ContextSettings()).signatures
     assert not no_gate.completion_settings(base).syntax_gate
     assert default.completion_settings(base) == base
-    for bad in ("in-file:nonsense", "nonsense:heal", "in-file:heal,+both:what"):
+    for bad in ("in-file:nonsense", "nonsense:heal", "in-file:heal,+both:what", "in-file:suffix-", "in-file:suffix-x"):
         with pytest.raises(ValueError):
             arms.select(bad)
+
+
+def test_a_suffix_variant_sets_the_suffix_budget():
+    short, none = arms.select("+both:suffix-32,in-file:suffix-0")
+    assert short.completion_settings(CompletionSettings(suffix_tokens=128)).suffix_tokens == 32
+    assert none.completion_settings(CompletionSettings()).suffix_tokens == 0
+    assert short.settings(ContextSettings()).signatures and not none.settings(ContextSettings()).enabled
 
 
 def test_a_docstring_line_that_names_an_imported_module_is_no_case(shop):
