@@ -91,7 +91,7 @@ def in_code(text: str, offset: int, language: str) -> bool:
     docstring, a `/* … */` block, a JS template literal outside `${…}`, a Go raw string)."""
     pattern = _tokens(language)
     line_start = text.rfind("\n", 0, offset) + 1
-    key = (language, line_start, hash(text[:line_start])) if line_start >= RESUME_MIN_CHARS else None
+    key = resume_key(text, line_start, language)
     with _RESUME_LOCK:
         pos = _RESUME.get(key) if key is not None else None
     if pos is None:
@@ -123,6 +123,11 @@ def in_code(text: str, offset: int, language: str) -> bool:
                 _RESUME.move_to_end(key)
                 if len(_RESUME) > _RESUME_SIZE:
                     _RESUME.popitem(last=False)
+
+
+def resume_key(text: str, line_start: int, language: str) -> tuple[str, int, int] | None:
+    """The `_RESUME` key of the text above a line, None where that text is too short to be worth remembering."""
+    return (language, line_start, hash(text[:line_start])) if line_start >= RESUME_MIN_CHARS else None
 
 
 def _find_closer(text: str, closer: str, start: int, end: int) -> int:

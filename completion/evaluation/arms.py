@@ -2,9 +2,9 @@
 
 An arm is named after its context arm (`in-file`, `+analogy`, `+signatures`,
 `+both`), optionally followed by `:` and a variant: a completion variant
-(`heal`, `no-heal`, `no-gate`, `suffix-N`: N tokens of text after the cursor) — e.g.
-`in-file:no-heal,in-file:heal` measures token healing alone — or a context variant (`usages`, `no-usages`). Without a variant the
-settings are the run's own.
+(`heal`, `no-heal`, `no-gate`, `suffix-N`: N tokens of text after the cursor) —
+e.g. `in-file:no-heal,in-file:heal` measures token healing alone — or a context
+variant (`usages`, `no-usages`). Without a variant the settings are the run's own.
 """
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def _completion_variant(variant: str) -> dict[str, Any] | None:
 def _one(name: str) -> Arm:
     by_name = {a.name: a for a in ARMS}
     base, sep, variant = name.partition(":")
-    if base not in by_name or (sep and variant not in CONTEXT_VARIANTS and _completion_variant(variant) is None):
+    completion = _completion_variant(variant) if sep else None
+    if base not in by_name or (sep and variant not in CONTEXT_VARIANTS and completion is None):
         known = [*COMPLETION_VARIANTS, "suffix-N", *CONTEXT_VARIANTS]
         raise ValueError(f"unknown arm {name}; known: {', '.join(by_name)}, each optionally followed by "
                          f":{' / :'.join(known)}")
@@ -69,7 +70,7 @@ def _one(name: str) -> Arm:
         return arm
     if variant in CONTEXT_VARIANTS:
         return dataclasses.replace(arm, name=name, context={**arm.context, **CONTEXT_VARIANTS[variant]})
-    return dataclasses.replace(arm, name=name, completion=dict(_completion_variant(variant) or {}))
+    return dataclasses.replace(arm, name=name, completion=dict(completion))
 
 
 def select(names: str | None) -> tuple[Arm, ...]:

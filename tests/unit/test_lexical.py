@@ -118,8 +118,8 @@ def test_typing_a_member_resumes_the_scan_and_agrees_with_a_fresh_one():
         for m in rng.sample(found, min(30, len(found))):
             for offset in range(m.start(1), m.end(1) + 1):  # the member typed a character at a time
                 warm = in_code(text[:offset], offset, "python")
-                hits += lexical._RESUME.get(("python", text.rfind("\n", 0, offset) + 1,
-                                            hash(text[:text.rfind("\n", 0, offset) + 1]))) is not None
+                key = lexical.resume_key(text, text.rfind("\n", 0, offset) + 1, "python")
+                hits += key is not None and key in lexical._RESUME
                 lexical._RESUME.clear()
                 assert warm is in_code(text[:offset], offset, "python"), (path.name, text[offset - 60: offset])
                 in_code(text[:offset], offset, "python")  # warm again for the next character
